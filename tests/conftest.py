@@ -1,0 +1,80 @@
+"""Shared fixtures: real PostgreSQL and Redis when configured, and the CI switch.
+
+Tests that need a service, a display or Chromium skip with a reason when it is missing,
+unless CHINWAG_REQUIRE_ALL=1 (CI), where they fail instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import AsyncIterator
+
+import pytest
+
+REQUIRE_ALL = os.environ.get("CHINWAG_REQUIRE_ALL") == "1"
+
+
+def unavailable(reason: str) -> None:
+    """Skip (on a laptop) or fail (in CI) a test whose environment is missing."""
+    if REQUIRE_ALL:
+        pytest.fail(f"{reason} (required: CHINWAG_REQUIRE_ALL=1)", pytrace=False)
+    pytest.skip(reason)
+
+
+@contextlib.asynccontextmanager
+async def fresh_postgres_database() -> AsyncIterator[str]:
+    """The SQLAlchemy URL of a new, empty PostgreSQL database, dropped afterwards."""
+    base = os.environ.get("CHINWAG_TEST_POSTGRES_URL")
+    if not base:
+        unavailable("PostgreSQL not configured: set CHINWAG_TEST_POSTGRES_URL")
+    assert base is not None
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base)
+    name = f"chinwag_t_{secrets.token_hex(6)}"
+    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        admin = await asyncpg.connect(dsn)
+    except (OSError, asyncpg.PostgresError) as exc:
+        unavailable(f"PostgreSQL unreachable at {url.render_as_string()}: {exc}")
+        raise
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def checked_redis_url() -> str:
+    """The Redis URL of the test environment, once it answers a PING."""
+    url = os.environ.get("CHINWAG_TEST_REDIS_URL")
+    if not url:
+        unavailable("Redis not configured: set CHINWAG_TEST_REDIS_URL")
+    assert url is not None
+    import redis.asyncio as aioredis
+
+    client = aioredis.from_url(url)
+    try:
+        await client.ping()
+    except (OSError, aioredis.RedisError) as exc:
+        unavailable(f"Redis unreachable at {url}: {exc}")
+    finally:
+        await client.aclose()
+    return url
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """A fresh, empty PostgreSQL database for this test."""
+    async with fresh_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+async def redis_url() -> str:
+    """A Redis URL; keys written under the test's own prefix are the test's to clean."""
+    return await checked_redis_url()
