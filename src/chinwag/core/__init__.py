@@ -1,0 +1,1 @@
+"""The domain: pure, synchronous rules with no I/O."""

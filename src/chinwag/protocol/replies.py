@@ -1,0 +1,96 @@
+"""Server-to-client replies: `ok` (per-request shapes) and `error`."""
+
+from __future__ import annotations
+
+import msgspec
+
+from chinwag.protocol.types import Member, Message, Room, User
+
+
+class Reply(msgspec.Struct, tag_field="type", kw_only=True):
+    id: str | None
+
+
+class Ok(Reply, tag="ok", kw_only=True):
+    """The reply to requests that return nothing else (logout, join's peers, typing, ...)."""
+
+
+class AuthOk(Ok, tag="ok", kw_only=True):
+    """Reply to `register`, `login` and `resume`."""
+
+    user: User
+    token: str
+
+
+class MessageOk(Ok, tag="ok", kw_only=True):
+    """Reply to `send`."""
+
+    message: Message
+
+
+class HistoryOk(Ok, tag="ok", kw_only=True):
+    """Reply to `history`: oldest first; `more` is true when older messages exist."""
+
+    messages: list[Message]
+    more: bool = False
+
+
+class SyncOk(Ok, tag="ok", kw_only=True):
+    """Reply to `sync`: every message after the given seqs, by room then seq. Rooms that
+    had more than `limit` new messages are listed in `more`: sync again from there."""
+
+    messages: list[Message]
+    more: list[str] = msgspec.field(default_factory=list)
+
+
+class RoomOk(Ok, tag="ok", kw_only=True):
+    """Reply to `create_room`, `update_room`, `join` and `open_dm`."""
+
+    room: Room
+
+
+class RoomsOk(Ok, tag="ok", kw_only=True):
+    """Reply to `rooms`: the rooms the user is in, then the public ones they are not in."""
+
+    rooms: list[Room]
+
+
+class UsersOk(Ok, tag="ok", kw_only=True):
+    """Reply to `users`: every account, with `online`."""
+
+    users: list[User]
+
+
+class UserOk(Ok, tag="ok", kw_only=True):
+    """Reply to `update_profile`."""
+
+    user: User
+
+
+class MembersOk(Ok, tag="ok", kw_only=True):
+    """Reply to `members`."""
+
+    room: str
+    members: list[Member]
+
+
+class Error(Reply, tag="error", kw_only=True):
+    code: str
+    message: str
+    #: Seconds to wait before trying again (`rate_limited`, `throttled`, `muted`).
+    retry_after: float | None = None
+
+
+REPLY_TYPES: tuple[type[Reply], ...] = (
+    Ok,
+    AuthOk,
+    MessageOk,
+    HistoryOk,
+    SyncOk,
+    RoomOk,
+    RoomsOk,
+    UsersOk,
+    UserOk,
+    MembersOk,
+    Error,
+)

@@ -1,0 +1,191 @@
+"""Client-to-server requests: a tagged union on the `type` field.
+
+Every request carries an `id` chosen by the client, and gets exactly one reply with the
+same `id`: `{"type": "ok", ...}` or `{"type": "error", ...}`. Unknown fields are ignored.
+"""
+
+from __future__ import annotations
+
+import typing
+from typing import Annotated
+
+import msgspec
+
+from chinwag.protocol.types import ClientId, Seq
+
+Text = Annotated[str, msgspec.Meta(max_length=8192)]
+Name = Annotated[str, msgspec.Meta(max_length=256)]
+
+
+class Request(msgspec.Struct, tag_field="type", kw_only=True, frozen=True):
+    id: ClientId
+
+
+class Register(Request, tag="register", kw_only=True, frozen=True):
+    username: Name
+    password: Name
+
+
+class Login(Request, tag="login", kw_only=True, frozen=True):
+    username: Name
+    password: Name
+
+
+class Resume(Request, tag="resume", kw_only=True, frozen=True):
+    token: Name
+
+
+class Logout(Request, tag="logout", kw_only=True, frozen=True):
+    pass
+
+
+class Ping(Request, tag="ping", kw_only=True, frozen=True):
+    pass
+
+
+class Send(Request, tag="send", kw_only=True, frozen=True):
+    room: Name
+    body: str
+    client_msg_id: ClientId
+
+
+class History(Request, tag="history", kw_only=True, frozen=True):
+    room: Name
+    before: Seq | None = None
+    limit: Annotated[int, msgspec.Meta(ge=1, le=200)] = 50
+
+
+class Sync(Request, tag="sync", kw_only=True, frozen=True):
+    since: dict[Name, Seq]
+    #: Most messages returned per room; rooms with more are listed in the reply's `more`.
+    limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 500
+
+
+class Rooms(Request, tag="rooms", kw_only=True, frozen=True):
+    pass
+
+
+class CreateRoom(Request, tag="create_room", kw_only=True, frozen=True):
+    name: Name
+    private: bool = False
+    topic: Text = ""
+
+
+class UpdateRoom(Request, tag="update_room", kw_only=True, frozen=True):
+    room: Name
+    name: Name | None = None
+    topic: Text | None = None
+
+
+class Join(Request, tag="join", kw_only=True, frozen=True):
+    room: Name
+
+
+class Leave(Request, tag="leave", kw_only=True, frozen=True):
+    room: Name
+
+
+class Invite(Request, tag="invite", kw_only=True, frozen=True):
+    room: Name
+    user: Name
+
+
+class OpenDm(Request, tag="open_dm", kw_only=True, frozen=True):
+    user: Name
+
+
+class Members(Request, tag="members", kw_only=True, frozen=True):
+    room: Name
+
+
+class Users(Request, tag="users", kw_only=True, frozen=True):
+    pass
+
+
+class Typing(Request, tag="typing", kw_only=True, frozen=True):
+    room: Name
+
+
+class UpdateProfile(Request, tag="update_profile", kw_only=True, frozen=True):
+    display_name: Name | None = None
+    color: Name | None = None
+
+
+class ChangePassword(Request, tag="change_password", kw_only=True, frozen=True):
+    old: Name
+    new: Name
+
+
+class Kick(Request, tag="kick", kw_only=True, frozen=True):
+    """Without `room`: disconnect the user from the server (admins). With `room`: remove
+    them from that room (its owner or an admin)."""
+
+    user: Name
+    reason: Text = ""
+    room: Name | None = None
+
+
+class Ban(Request, tag="ban", kw_only=True, frozen=True):
+    user: Name
+    reason: Text = ""
+    room: Name | None = None
+
+
+class Unban(Request, tag="unban", kw_only=True, frozen=True):
+    user: Name
+    room: Name | None = None
+
+
+class Mute(Request, tag="mute", kw_only=True, frozen=True):
+    """Refuse the user's `send` for `seconds` (0 lifts a mute)."""
+
+    user: Name
+    seconds: Annotated[int, msgspec.Meta(ge=0, le=366 * 86400)]
+    reason: Text = ""
+    room: Name | None = None
+
+
+class Notice(Request, tag="notice", kw_only=True, frozen=True):
+    """Server admins: show `text` to everyone online now as a `server_notice` event."""
+
+    text: Text
+
+
+class DeleteMessage(Request, tag="delete_message", kw_only=True, frozen=True):
+    room: Name
+    seq: Seq
+
+
+AnyRequest = (
+    Register
+    | Login
+    | Resume
+    | Logout
+    | Ping
+    | Send
+    | History
+    | Sync
+    | Rooms
+    | CreateRoom
+    | UpdateRoom
+    | Join
+    | Leave
+    | Invite
+    | OpenDm
+    | Members
+    | Users
+    | Typing
+    | UpdateProfile
+    | ChangePassword
+    | Kick
+    | Ban
+    | Unban
+    | Mute
+    | Notice
+    | DeleteMessage
+)
+
+REQUEST_TYPES: tuple[type[Request], ...] = typing.get_args(AnyRequest)
+
+#: The `type` values accepted before login.
+PRE_AUTH_TYPES = frozenset({"register", "login", "resume", "ping"})

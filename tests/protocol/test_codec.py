@@ -1,0 +1,466 @@
+"""The codec: what decodes, what is refused with which error, and what is encoded how."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import msgspec
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from chinwag.protocol import requests as rq
+from chinwag.protocol.codec import (
+    ProtocolError,
+    decode_as,
+    decode_envelope,
+    decode_event,
+    decode_request,
+    encode,
+    request_type,
+)
+from chinwag.protocol.errors import CloseCode, ErrorCode
+from chinwag.protocol.events import EVENT_TYPES, Event
+from chinwag.protocol.replies import REPLY_TYPES, Error, Reply
+from chinwag.protocol.types import Message
+from tests.protocol.strategies import field_names, for_struct
+
+#: One JSON form of every request type, as a client would write it.
+REQUESTS: dict[str, tuple[str, rq.Request]] = {
+    "register": (
+        '{"type": "register", "id": "1", "username": "ada", "password": "correct horse"}',
+        rq.Register(id="1", username="ada", password="correct horse"),
+    ),
+    "login": (
+        '{"type": "login", "id": "2", "username": "Ada", "password": "correct horse"}',
+        rq.Login(id="2", username="Ada", password="correct horse"),
+    ),
+    "resume": ('{"type": "resume", "id": "3", "token": "abc"}', rq.Resume(id="3", token="abc")),
+    "logout": ('{"type": "logout", "id": "4"}', rq.Logout(id="4")),
+    "ping": ('{"id": "5", "type": "ping"}', rq.Ping(id="5")),
+    "send": (
+        '{"type": "send", "id": "6", "room": "general", "body": "hi", "client_msg_id": "c1"}',
+        rq.Send(id="6", room="general", body="hi", client_msg_id="c1"),
+    ),
+    "history": (
+        '{"type": "history", "id": "7", "room": "general", "before": 120, "limit": 20}',
+        rq.History(id="7", room="general", before=120, limit=20),
+    ),
+    "sync": (
+        '{"type": "sync", "id": "8", "since": {"general": 41, "dm:ada:bob": 0}}',
+        rq.Sync(id="8", since={"general": 41, "dm:ada:bob": 0}),
+    ),
+    "rooms": ('{"type": "rooms", "id": "9"}', rq.Rooms(id="9")),
+    "create_room": (
+        '{"type": "create_room", "id": "10", "name": "LAN Party", "private": true}',
+        rq.CreateRoom(id="10", name="LAN Party", private=True),
+    ),
+    "update_room": (
+        '{"type": "update_room", "id": "11", "room": "lan-party", "topic": "Saturday"}',
+        rq.UpdateRoom(id="11", room="lan-party", topic="Saturday"),
+    ),
+    "join": (
+        '{"type": "join", "id": "12", "room": "lan-party"}',
+        rq.Join(id="12", room="lan-party"),
+    ),
+    "leave": (
+        '{"type": "leave", "id": "13", "room": "lan-party"}',
+        rq.Leave(id="13", room="lan-party"),
+    ),
+    "invite": (
+        '{"type": "invite", "id": "14", "room": "lan-party", "user": "bob"}',
+        rq.Invite(id="14", room="lan-party", user="bob"),
+    ),
+    "open_dm": ('{"type": "open_dm", "id": "15", "user": "bob"}', rq.OpenDm(id="15", user="bob")),
+    "members": (
+        '{"type": "members", "id": "16", "room": "general"}',
+        rq.Members(id="16", room="general"),
+    ),
+    "users": ('{"type": "users", "id": "17"}', rq.Users(id="17")),
+    "typing": (
+        '{"type": "typing", "id": "18", "room": "general"}',
+        rq.Typing(id="18", room="general"),
+    ),
+    "update_profile": (
+        '{"type": "update_profile", "id": "19", "display_name": "Ada L.", "color": "#1D9BF0"}',
+        rq.UpdateProfile(id="19", display_name="Ada L.", color="#1D9BF0"),
+    ),
+    "change_password": (
+        '{"type": "change_password", "id": "20", "old": "correct horse", "new": "battery staple"}',
+        rq.ChangePassword(id="20", old="correct horse", new="battery staple"),
+    ),
+    "kick": (
+        '{"type": "kick", "id": "21", "user": "eve", "reason": "spam", "room": "lan-party"}',
+        rq.Kick(id="21", user="eve", reason="spam", room="lan-party"),
+    ),
+    "ban": ('{"type": "ban", "id": "22", "user": "eve"}', rq.Ban(id="22", user="eve")),
+    "unban": (
+        '{"type": "unban", "id": "23", "user": "eve", "room": null}',
+        rq.Unban(id="23", user="eve"),
+    ),
+    "mute": (
+        '{"type": "mute", "id": "24", "user": "eve", "seconds": 600}',
+        rq.Mute(id="24", user="eve", seconds=600),
+    ),
+    "notice": (
+        '{"type": "notice", "id": "1", "text": "restart at 22:00"}',
+        rq.Notice(id="1", text="restart at 22:00"),
+    ),
+    "delete_message": (
+        '{"type": "delete_message", "id": "25", "room": "general", "seq": 42}',
+        rq.DeleteMessage(id="25", room="general", seq=42),
+    ),
+}
+
+
+def test_the_examples_cover_every_request_type() -> None:
+    tags = {cls.__struct_config__.tag for cls in rq.REQUEST_TYPES}
+    assert set(REQUESTS) == tags
+    assert tags >= rq.PRE_AUTH_TYPES
+
+
+@pytest.mark.parametrize("tag", sorted(REQUESTS))
+def test_every_request_type_decodes_from_its_json_form(tag: str) -> None:
+    text, expected = REQUESTS[tag]
+    for data in (text, text.encode()):
+        request = decode_request(data)
+        assert request == expected
+        assert type(request) is type(expected)
+        assert request_type(request) == tag
+
+
+def test_optional_fields_take_their_defaults() -> None:
+    assert decode_request('{"type": "history", "id": "1", "room": "r"}') == rq.History(
+        id="1", room="r", before=None, limit=50
+    )
+    assert decode_request('{"type": "sync", "id": "1", "since": {}}') == rq.Sync(
+        id="1", since={}, limit=500
+    )
+    assert decode_request('{"type": "create_room", "id": "1", "name": "n"}') == rq.CreateRoom(
+        id="1", name="n", private=False, topic=""
+    )
+    kick = decode_request('{"type": "kick", "id": "1", "user": "u"}')
+    assert kick == rq.Kick(id="1", user="u", reason="", room=None)
+
+
+def test_unknown_fields_are_ignored() -> None:
+    request = decode_request(
+        '{"type": "send", "id": "1", "room": "general", "body": "hi", "client_msg_id": "c",'
+        ' "sender": "admin", "kind": "system", "seq": 1, "extra": {"deep": [1, 2]}}'
+    )
+    assert request == rq.Send(id="1", room="general", body="hi", client_msg_id="c")
+    assert not hasattr(request, "sender")
+    assert "sender" not in json.loads(encode(request))
+
+
+def test_requests_are_immutable() -> None:
+    request = decode_request('{"type": "ping", "id": "1"}')
+    with pytest.raises(AttributeError):
+        request.id = "2"  # type: ignore[misc]
+
+
+LONG_ID = "x" * 65
+
+#: (frame, expected code, expected id in the error reply)
+BAD_FRAMES: list[tuple[str | bytes, ErrorCode, str | None]] = [
+    ("not json", ErrorCode.BAD_REQUEST, None),
+    ('{"type": "ping", "id": "1"', ErrorCode.BAD_REQUEST, None),
+    ('{"type": "ping", "id": "1"} {}', ErrorCode.BAD_REQUEST, None),
+    ("", ErrorCode.BAD_REQUEST, None),
+    ('[{"type": "ping", "id": "1"}]', ErrorCode.BAD_REQUEST, None),
+    ("[]", ErrorCode.BAD_REQUEST, None),
+    ("42", ErrorCode.BAD_REQUEST, None),
+    ('"ping"', ErrorCode.BAD_REQUEST, None),
+    ("null", ErrorCode.BAD_REQUEST, None),
+    ("true", ErrorCode.BAD_REQUEST, None),
+    ('{"id": "1"}', ErrorCode.BAD_REQUEST, "1"),
+    ("{}", ErrorCode.BAD_REQUEST, None),
+    ('{"type": 5, "id": "1"}', ErrorCode.BAD_REQUEST, "1"),
+    ('{"type": null, "id": "1"}', ErrorCode.BAD_REQUEST, "1"),
+    ('{"type": ["ping"], "id": "1"}', ErrorCode.BAD_REQUEST, "1"),
+    ('{"type": "shout", "id": "1"}', ErrorCode.UNKNOWN_TYPE, "1"),
+    ('{"type": "ok", "id": "1"}', ErrorCode.UNKNOWN_TYPE, "1"),
+    ('{"type": "message", "id": "1"}', ErrorCode.UNKNOWN_TYPE, "1"),
+    ('{"type": "PING", "id": "1"}', ErrorCode.UNKNOWN_TYPE, "1"),
+    ('{"type": "shout"}', ErrorCode.UNKNOWN_TYPE, None),
+    ('{"type": "shout", "id": 7}', ErrorCode.UNKNOWN_TYPE, None),
+    ('{"type": "ping"}', ErrorCode.BAD_REQUEST, None),
+    ('{"type": "ping", "id": 7}', ErrorCode.BAD_REQUEST, None),
+    ('{"type": "ping", "id": null}', ErrorCode.BAD_REQUEST, None),
+    ('{"type": "send", "id": "1", "room": "r", "body": "b"}', ErrorCode.BAD_REQUEST, "1"),
+    ('{"type": "login", "id": "1", "username": "u"}', ErrorCode.BAD_REQUEST, "1"),
+    ('{"type": "join", "id": "1", "room": 5}', ErrorCode.BAD_REQUEST, "1"),
+    ('{"type": "join", "id": "1", "room": null}', ErrorCode.BAD_REQUEST, "1"),
+    ('{"type": "history", "id": "1", "room": "r", "limit": "5"}', ErrorCode.BAD_REQUEST, "1"),
+    ('{"type": "history", "id": "1", "room": "r", "limit": 0}', ErrorCode.BAD_REQUEST, "1"),
+    ('{"type": "history", "id": "1", "room": "r", "limit": 201}', ErrorCode.BAD_REQUEST, "1"),
+    ('{"type": "history", "id": "1", "room": "r", "before": -1}', ErrorCode.BAD_REQUEST, "1"),
+    ('{"type": "history", "id": "1", "room": "r", "before": 1.5}', ErrorCode.BAD_REQUEST, "1"),
+    (
+        '{"type": "history", "id": "1", "room": "r", "before": 9223372036854775808}',
+        ErrorCode.BAD_REQUEST,
+        "1",
+    ),
+    ('{"type": "sync", "id": "1", "since": {"r": -1}}', ErrorCode.BAD_REQUEST, "1"),
+    ('{"type": "sync", "id": "1", "since": ["r"]}', ErrorCode.BAD_REQUEST, "1"),
+    ('{"type": "sync", "id": "1", "since": {}, "limit": 1001}', ErrorCode.BAD_REQUEST, "1"),
+    (
+        '{"type": "create_room", "id": "1", "name": "n", "private": "yes"}',
+        ErrorCode.BAD_REQUEST,
+        "1",
+    ),
+    ('{"type": "mute", "id": "1", "user": "u", "seconds": -1}', ErrorCode.BAD_REQUEST, "1"),
+    ('{"type": "mute", "id": "1", "user": "u", "seconds": 31622401}', ErrorCode.BAD_REQUEST, "1"),
+    ('{"type": "delete_message", "id": "1", "room": "r", "seq": "3"}', ErrorCode.BAD_REQUEST, "1"),
+    # Limits of the wire types: ids are 1 to 64 characters, names at most 256.
+    (f'{{"type": "ping", "id": "{LONG_ID}"}}', ErrorCode.BAD_REQUEST, None),
+    ('{"type": "ping", "id": ""}', ErrorCode.BAD_REQUEST, None),
+    (f'{{"type": "shout", "id": "{LONG_ID}"}}', ErrorCode.UNKNOWN_TYPE, None),
+    (
+        f'{{"type": "send", "id": "1", "room": "r", "body": "b", "client_msg_id": "{LONG_ID}"}}',
+        ErrorCode.BAD_REQUEST,
+        "1",
+    ),
+    (
+        '{"type": "send", "id": "1", "room": "r", "body": "b", "client_msg_id": ""}',
+        ErrorCode.BAD_REQUEST,
+        "1",
+    ),
+    (f'{{"type": "join", "id": "1", "room": "{"r" * 257}"}}', ErrorCode.BAD_REQUEST, "1"),
+    (
+        f'{{"type": "kick", "id": "1", "user": "u", "reason": "{"r" * 8193}"}}',
+        ErrorCode.BAD_REQUEST,
+        "1",
+    ),
+    # Invalid UTF-8 and lone surrogates, in bytes or in text.
+    (b"\xff\xfe", ErrorCode.BAD_REQUEST, None),
+    (b'{"type": "ping", "id": "\xff"}', ErrorCode.BAD_REQUEST, None),
+    (b'{"type": "join", "id": "1", "room": "\xc3\x28"}', ErrorCode.BAD_REQUEST, None),
+    (
+        b'{"type": "send", "id": "1", "room": "r", "body": "\xed\xa0\x80", "client_msg_id": "c"}',
+        ErrorCode.BAD_REQUEST,
+        None,
+    ),
+    ('{"type": "ping", "id": "\ud800"}', ErrorCode.BAD_REQUEST, None),
+    ('{"type": "ping", "id": "\\ud800"}', ErrorCode.BAD_REQUEST, None),
+]
+
+
+@pytest.mark.parametrize(("frame", "code", "request_id"), BAD_FRAMES, ids=repr)
+def test_bad_frames_give_the_right_error(
+    frame: str | bytes, code: ErrorCode, request_id: str | None
+) -> None:
+    with pytest.raises(ProtocolError) as caught:
+        decode_request(frame)
+    error = caught.value
+    assert error.code == code
+    assert error.request_id == request_id
+    assert error.message
+    reply = json.loads(encode(error.to_error()))
+    assert reply == {
+        "type": "error",
+        "id": request_id,
+        "code": code.value,
+        "message": error.message,
+        "retry_after": None,
+    }
+
+
+def test_errors_say_what_is_wrong() -> None:
+    def message(frame: str) -> str:
+        with pytest.raises(ProtocolError) as caught:
+            decode_request(frame)
+        return caught.value.message
+
+    assert "JSON object" in message("[]")
+    assert "not valid JSON" in message("{")
+    assert "`type`" in message('{"id": "1"}')
+    assert "'shout'" in message('{"type": "shout", "id": "1"}')
+    assert "`room`" in message('{"type": "join", "id": "1"}')
+    assert "$.room" in message('{"type": "join", "id": "1", "room": 1}')
+    assert "UTF-8" in message('{"type": "ping", "id": "\ud800"}')
+
+
+def test_surrogate_pairs_escaped_in_json_are_one_character() -> None:
+    request = decode_request('{"type": "ping", "id": "\\ud83d\\ude00"}')
+    assert request.id == "\U0001f600"
+
+
+def test_ids_count_code_points_not_bytes() -> None:
+    emoji_id = "\U0001f600" * 64  # 256 bytes of UTF-8, 64 characters
+    assert decode_request(json.dumps({"type": "ping", "id": emoji_id})).id == emoji_id
+    with pytest.raises(ProtocolError):
+        decode_request(json.dumps({"type": "ping", "id": emoji_id + "x"}))
+
+
+# -- encoding ---------------------------------------------------------------------------
+
+
+@settings(max_examples=10, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_replies_encode_with_type_first_and_id_next(data: st.DataObject) -> None:
+    for cls in REPLY_TYPES:
+        reply = data.draw(for_struct(cls))
+        keys = list(json.loads(encode(reply)))
+        assert keys[:2] == ["type", "id"], cls
+        assert set(keys) == field_names(cls)
+
+
+@settings(max_examples=10, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_events_encode_with_type_first_and_no_id(data: st.DataObject) -> None:
+    for cls in EVENT_TYPES:
+        event = data.draw(for_struct(cls))
+        keys = list(json.loads(encode(event)))
+        assert keys[0] == "type", cls
+        assert "id" not in keys
+        assert set(keys) == field_names(cls)
+
+
+def test_every_reply_is_ok_or_error_and_events_have_their_own_types() -> None:
+    assert {cls.__struct_config__.tag for cls in REPLY_TYPES} == {"ok", "error"}
+    event_tags = [cls.__struct_config__.tag for cls in EVENT_TYPES]
+    assert len(set(event_tags)) == len(event_tags)
+    request_tags = {cls.__struct_config__.tag for cls in rq.REQUEST_TYPES}
+    assert not request_tags & {"ok", "error"}
+
+
+def test_codes_encode_as_their_string_values() -> None:
+    error = Error(id="1", code=ErrorCode.RATE_LIMITED, message="slow down", retry_after=0.5)
+    assert encode(error) == (
+        b'{"type":"error","id":"1","code":"rate_limited","message":"slow down","retry_after":0.5}'
+    )
+
+
+def test_non_ascii_is_sent_as_utf8_not_escaped() -> None:
+    message = Message(room="r", seq=1, sender="ada", body="héllo \U0001f600", ts=0)
+    frame = encode(message)
+    assert "héllo \U0001f600".encode() in frame
+
+
+def test_decode_envelope_reads_type_and_id_of_any_server_frame() -> None:
+    envelope = decode_envelope(b'{"type":"ok","id":"7","messages":[]}')
+    assert (envelope.type, envelope.id) == ("ok", "7")
+    envelope = decode_envelope(b'{"type":"presence","user":"ada","online":true}')
+    assert (envelope.type, envelope.id) == ("presence", None)
+
+
+# -- round trips ------------------------------------------------------------------------
+
+ANY_REQUEST = st.one_of([for_struct(cls) for cls in rq.REQUEST_TYPES])
+
+
+@settings(max_examples=200)
+@given(ANY_REQUEST)
+def test_any_valid_request_round_trips(request: rq.Request) -> None:
+    frame = encode(request)
+    assert decode_request(frame) == request
+    assert decode_request(frame.decode()) == request
+
+
+@settings(max_examples=100)
+@given(st.one_of([for_struct(cls) for cls in EVENT_TYPES]))
+def test_any_event_round_trips(event: Event) -> None:
+    assert decode_event(encode(event)) == event
+
+
+@settings(max_examples=100)
+@given(st.one_of([for_struct(cls) for cls in REPLY_TYPES]))
+def test_any_reply_round_trips_as_its_own_type(reply: Reply) -> None:
+    assert decode_as(encode(reply), type(reply)) == reply
+
+
+# -- fuzzing: nothing but ProtocolError ever escapes -------------------------------------
+
+
+def _decode_or_protocol_error(data: str | bytes) -> None:
+    try:
+        request = decode_request(data)
+    except ProtocolError as exc:
+        assert exc.code in (ErrorCode.BAD_REQUEST, ErrorCode.UNKNOWN_TYPE)
+        if exc.request_id is not None:
+            assert 1 <= len(exc.request_id) <= 64
+        encode(exc.to_error())  # always sendable
+    else:
+        assert isinstance(request, rq.Request)
+
+
+@settings(max_examples=200)
+@given(st.binary(max_size=200))
+def test_arbitrary_bytes_raise_only_protocol_error(data: bytes) -> None:
+    _decode_or_protocol_error(data)
+
+
+@settings(max_examples=200)
+@given(st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=200))
+def test_arbitrary_text_raises_only_protocol_error(data: str) -> None:
+    _decode_or_protocol_error(data)
+
+
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False),
+    st.text(max_size=10),
+    st.sampled_from(["", "x" * 65, "\ud800", "general", "dm:a:b"]),
+)
+_JSON = st.recursive(
+    _SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=5,
+)
+_TAGS = [*sorted(REQUESTS), "ok", "error", "message", "", "Ping"]
+_FIELDS = sorted({name for cls in rq.REQUEST_TYPES for name in field_names(cls)})
+
+
+@st.composite
+def request_like_objects(draw: st.DrawFn) -> dict[str, Any]:
+    """JSON objects close to requests: a known type, known field names, wild values."""
+    obj: dict[str, Any] = draw(st.dictionaries(st.sampled_from(_FIELDS), _JSON, max_size=6))
+    if draw(st.booleans()):
+        obj["type"] = draw(st.sampled_from(_TAGS) | _JSON)
+    if draw(st.booleans()):
+        obj["id"] = draw(st.text(min_size=1, max_size=64) | _JSON)
+    return obj
+
+
+@settings(max_examples=100)
+@given(request_like_objects(), st.booleans())
+def test_request_like_json_raises_only_protocol_error(obj: dict[str, Any], as_bytes: bool) -> None:
+    text = json.dumps(obj)
+    _decode_or_protocol_error(text.encode("utf-8", "surrogatepass") if as_bytes else text)
+
+
+#: Values that no request field accepts: no field is a list, a float or a dict of lists.
+WRONG_VALUES = st.sampled_from([[1], 1.5, {"k": [1]}])
+
+
+@settings(max_examples=100)
+@given(ANY_REQUEST, st.data())
+def test_a_valid_request_with_one_wrong_field_is_refused_with_its_id(
+    request: rq.Request, data: st.DataObject
+) -> None:
+    obj = json.loads(encode(request))
+    fields = sorted(set(obj) - {"type", "id"})
+    if not fields:
+        return
+    obj[data.draw(st.sampled_from(fields))] = data.draw(WRONG_VALUES)
+    with pytest.raises(ProtocolError) as caught:
+        decode_request(json.dumps(obj))
+    assert caught.value.code == ErrorCode.BAD_REQUEST
+    assert caught.value.request_id == request.id
+
+
+def test_close_codes_are_rfc_or_private_range() -> None:
+    for code in CloseCode:
+        assert 1000 <= code <= 1011 or 4000 <= code <= 4999
+
+
+def test_error_codes_are_stable_snake_case_strings() -> None:
+    for code in ErrorCode:
+        assert code.value == code.name.lower()
+    assert msgspec.json.encode(ErrorCode.NOT_FOUND) == b'"not_found"'
