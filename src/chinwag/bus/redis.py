@@ -1,0 +1,411 @@
+"""The bus between the nodes of a cluster, over Redis pub/sub.
+
+Keys, all under `prefix`:
+
+- `{prefix}:events`: the one pub/sub channel; each message is one msgpack event whose
+  `origin` is the publishing node. A reader task per node decodes it, drops its own
+  events and queues the rest for a dispatcher task that calls the handler one at a
+  time, so a slow handler never stalls the socket.
+- `{prefix}:nodes`: the set of registered node ids.
+- `{prefix}:node:{id}`: a node's liveness key, refreshed every `heartbeat` seconds with
+  a time to live of `node_ttl` seconds.
+- `{prefix}:online:{id}`: the set of users with a connection on that node.
+
+`online_users()` is the union of the sets of the nodes whose liveness key exists. When a
+node's key expires (the node crashed, or stalled longer than `node_ttl`), the surviving
+nodes notice in their heartbeat loop. Exactly one of them reaps the dead node in one
+Lua script: it unregisters the node, deletes its set and publishes, with the dead node as
+`origin`, a `PresenceChanged(online=False)` for each of its users online on no live
+node. Every survivor (the reaper included, since the origin is not its own) hands those
+events to its own handler through its reader, in channel order, so that each node tells
+its own connections. A node that finds it was reaped while still running (it stalled)
+re-registers, rewrites its set and publishes its users online again. `close()` leaves
+the same way: its remaining users are announced offline at once instead of after
+`node_ttl`.
+
+Redis is a doorbell here: a publish that fails (Redis down) is logged and dropped, not
+raised; the reader reconnects with backoff and the heartbeat retries on its next beat.
+The Lua scripts name keys they compute, so this needs a single Redis, not a Cluster.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from typing import Any
+
+import msgspec
+import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline, PubSub
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
+from redis.exceptions import RedisError
+
+from chinwag.bus._tasks import cancel_and_wait
+from chinwag.bus.base import (
+    AnyBusEvent,
+    BusEvent,
+    Handler,
+    PresenceChanged,
+    Resync,
+    decode_event,
+    encode_event,
+)
+
+log = logging.getLogger(__name__)
+
+#: Errors that mean "Redis is unreachable right now" rather than a bug.
+_REDIS_DOWN = (RedisError, OSError)
+
+#: Usernames with a connection on some live node. KEYS: the node registry; ARGV: prefix.
+_ONLINE_LUA = """
+local sets = {}
+for _, node in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('EXISTS', ARGV[1] .. ':node:' .. node) == 1 then
+    sets[#sets + 1] = ARGV[1] .. ':online:' .. node
+  end
+end
+if #sets == 0 then return {} end
+return redis.call('SUNION', unpack(sets))
+"""
+
+#: Registered nodes whose liveness key has expired. KEYS: the registry; ARGV: prefix.
+_DEAD_LUA = """
+local dead = {}
+for _, node in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('EXISTS', ARGV[1] .. ':node:' .. node) == 0 then
+    dead[#dead + 1] = node
+  end
+end
+return dead
+"""
+
+#: Unregister a dead node, announce offline those of its users online on no live node and
+#: delete its set, atomically; only the caller whose SREM succeeds does so. KEYS: the
+#: registry; ARGV: prefix, dead node id, then pairs of (user, encoded PresenceChanged).
+#: Returns the number of events published, or -1 when the node is alive or already gone.
+_REAP_LUA = """
+local prefix, dead = ARGV[1], ARGV[2]
+if redis.call('EXISTS', prefix .. ':node:' .. dead) == 1 then return -1 end
+if redis.call('SREM', KEYS[1], dead) == 0 then return -1 end
+local alive = {}
+for _, node in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('EXISTS', prefix .. ':node:' .. node) == 1 then
+    alive[#alive + 1] = prefix .. ':online:' .. node
+  end
+end
+local sent = 0
+for i = 3, #ARGV, 2 do
+  local elsewhere = false
+  for _, set in ipairs(alive) do
+    if redis.call('SISMEMBER', set, ARGV[i]) == 1 then
+      elsewhere = true
+      break
+    end
+  end
+  if not elsewhere then
+    redis.call('PUBLISH', prefix .. ':events', ARGV[i + 1])
+    sent = sent + 1
+  end
+end
+redis.call('DEL', prefix .. ':online:' .. dead)
+return sent
+"""
+
+
+class RedisBus:
+    """One node's end of a Redis-backed bus."""
+
+    #: Upper bound of the reader's reconnection delay, in seconds.
+    max_backoff = 5.0
+
+    def __init__(
+        self,
+        url: str,
+        node_id: str,
+        *,
+        prefix: str = "chinwag",
+        heartbeat: float = 5.0,
+        node_ttl: float = 15.0,
+    ) -> None:
+        if not 0 < heartbeat < node_ttl:
+            raise ValueError("need 0 < heartbeat < node_ttl")
+        self.node_id = node_id
+        self._prefix = prefix
+        self._heartbeat = heartbeat
+        self._node_ttl = node_ttl
+        self._channel = f"{prefix}:events"
+        self._nodes_key = f"{prefix}:nodes"
+        self._node_key = f"{prefix}:node:{node_id}"
+        self._online_key = f"{prefix}:online:{node_id}"
+        timeouts: dict[str, Any] = {"socket_connect_timeout": 5.0, "socket_timeout": 5.0}
+        # Commands retry a dropped connection (e.g. an idle pooled one that Redis closed);
+        # a PUBLISH retried after its reply was lost arrives twice, which a doorbell allows.
+        self._redis: aioredis.Redis = aioredis.Redis.from_url(
+            url,
+            client_name=f"{prefix}:{node_id}",
+            retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=1.0), 3),
+            **timeouts,
+        )
+        # The subscriber does not retry inside redis-py: a lost connection reaches the
+        # reader loop, which logs it and reconnects with its own backoff.
+        self._sub: aioredis.Redis = aioredis.Redis.from_url(
+            url, client_name=f"{prefix}:{node_id}:sub", retry=Retry(NoBackoff(), 0), **timeouts
+        )
+        self._online_script = self._redis.register_script(_ONLINE_LUA)
+        self._dead_script = self._redis.register_script(_DEAD_LUA)
+        self._reap_script = self._redis.register_script(_REAP_LUA)
+        self._online: set[str] = set()
+        self._presence_lock = asyncio.Lock()
+        self._dirty = False  # the Redis copy of self._online may be stale
+        self._publish_failing = False
+        self._queue: asyncio.Queue[AnyBusEvent] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._started = False
+        self._closed = False
+
+    async def start(self, handler: Handler) -> None:
+        """Subscribe and register this node; raises if Redis is unreachable."""
+        if self._closed:
+            raise RuntimeError("bus is closed")
+        if self._started:
+            raise RuntimeError("bus already started")
+        self._started = True
+        try:
+            pubsub = await self._subscribe()
+        except BaseException:
+            self._started = False
+            raise
+        try:
+            # A node restarted under the same id first retires its previous incarnation,
+            # announcing offline the users it had left behind.
+            await self._redis.delete(self._node_key)
+            await self._reap(self.node_id)
+            await self._register(first=True)
+        except BaseException:
+            self._started = False
+            await _close_pubsub(pubsub)
+            raise
+        name = f"chinwag-bus-{self.node_id}"
+        self._tasks = [
+            asyncio.create_task(self._dispatch(handler), name=f"{name}-dispatch"),
+            asyncio.create_task(self._read(pubsub), name=f"{name}-read"),
+            asyncio.create_task(self._beat_forever(), name=f"{name}-heartbeat"),
+        ]
+
+    async def publish(self, event: BusEvent) -> None:
+        if self._closed:
+            return
+        data = encode_event(msgspec.structs.replace(event, origin=self.node_id))
+        try:
+            await self._redis.publish(self._channel, data)
+        except _REDIS_DOWN as exc:
+            if not self._publish_failing:
+                log.warning("bus node %s cannot publish, dropping events: %s", self.node_id, exc)
+            self._publish_failing = True
+            return
+        if self._publish_failing:
+            log.info("bus node %s publishes again", self.node_id)
+            self._publish_failing = False
+
+    async def set_online(self, user: str, online: bool) -> None:
+        if self._closed:
+            return
+        async with self._presence_lock:
+            if online:
+                self._online.add(user)
+            else:
+                self._online.discard(user)
+            if not self._started:
+                return  # start() writes the whole set
+            try:
+                if online:
+                    await self._redis.sadd(self._online_key, user)
+                else:
+                    await self._redis.srem(self._online_key, user)
+            except _REDIS_DOWN as exc:
+                log.warning("bus node %s cannot record presence, will retry: %s", self.node_id, exc)
+                self._dirty = True
+
+    async def online_users(self) -> set[str]:
+        """The union over live nodes; only this node's users while Redis is unreachable."""
+        try:
+            members = await self._online_script(keys=[self._nodes_key], args=[self._prefix])
+        except _REDIS_DOWN as exc:
+            log.warning("bus node %s cannot read presence, answering alone: %s", self.node_id, exc)
+            return set(self._online)
+        return {_text(member) for member in members} | self._online
+
+    async def close(self) -> None:
+        """Stop the tasks, announce offline the users still online here (and on no other
+        live node), forget this node's keys and close the connections."""
+        if self._closed:
+            return
+        self._closed = True
+        await cancel_and_wait(*self._tasks)
+        self._tasks = []
+        try:
+            if self._started:
+                await self._redis.delete(self._node_key)
+                await self._reap(self.node_id, self._online)
+                await self._redis.delete(self._online_key)
+        except _REDIS_DOWN as exc:
+            log.warning("bus node %s could not clean up its presence: %s", self.node_id, exc)
+        finally:
+            self._online.clear()
+            await self._sub.aclose()
+            await self._redis.aclose()
+
+    # Reading
+
+    async def _subscribe(self) -> PubSub:
+        """A pubsub subscribed to the channel, once Redis has confirmed it."""
+        pubsub = self._sub.pubsub()
+        try:
+            await pubsub.subscribe(self._channel)
+            async with asyncio.timeout(self._node_ttl):
+                while True:
+                    message = await pubsub.get_message(timeout=self._node_ttl)
+                    if message is not None and message["type"] == "subscribe":
+                        return pubsub
+        except BaseException:
+            await _close_pubsub(pubsub)
+            raise
+
+    async def _read(self, pubsub: PubSub | None) -> None:
+        failures = 0
+        delay = 0.0
+        while not self._closed:
+            try:
+                if pubsub is None:
+                    pubsub = await self._subscribe()
+                    log.info("bus node %s resubscribed to %s", self.node_id, self._channel)
+                    failures = 0
+                    self._queue.put_nowait(Resync(origin=self.node_id))
+                await self._listen(pubsub)
+            except (*_REDIS_DOWN, TimeoutError) as exc:
+                failures += 1
+                delay = min(self.max_backoff, 0.05 * 2**failures) * random.uniform(0.5, 1.0)
+                log.warning(
+                    "bus node %s lost its subscription (%s: %s); reconnecting in %.2fs",
+                    self.node_id,
+                    type(exc).__name__,
+                    exc,
+                    delay,
+                )
+            finally:
+                if pubsub is not None:
+                    with contextlib.suppress(*_REDIS_DOWN):
+                        await _close_pubsub(pubsub)
+                    pubsub = None
+            await asyncio.sleep(delay)
+
+    async def _listen(self, pubsub: PubSub) -> None:
+        """Queue the other nodes' events until the connection fails. An idle connection is
+        pinged every heartbeat; one silent for node_ttl is taken for dead."""
+        loop = asyncio.get_running_loop()
+        heard = loop.time()
+        while not self._closed:
+            message = await pubsub.get_message(timeout=self._heartbeat)
+            now = loop.time()
+            if message is None:
+                if now - heard > self._node_ttl:
+                    raise TimeoutError(f"no reply from Redis for {self._node_ttl}s")
+                if now - heard >= self._heartbeat:
+                    await pubsub.ping()
+                continue
+            heard = now
+            if message["type"] != "message":
+                continue
+            try:
+                event = decode_event(message["data"])
+            except msgspec.DecodeError:
+                log.exception("bus node %s dropped an undecodable event", self.node_id)
+                continue
+            if event.origin != self.node_id:
+                self._queue.put_nowait(event)
+
+    async def _dispatch(self, handler: Handler) -> None:
+        while True:
+            event = await self._queue.get()
+            try:
+                await handler(event)
+            except Exception:
+                log.exception(
+                    "bus handler of node %s failed on %s event from %s",
+                    self.node_id,
+                    type(event).__name__,
+                    event.origin,
+                )
+
+    # Presence
+
+    async def _register(self, *, first: bool = False) -> None:
+        """Refresh this node's liveness key and registration; rewrite its set if stale.
+        A node found unregistered after start was reaped: it announces its users again."""
+        async with self._presence_lock:
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.set(self._node_key, b"1", px=int(self._node_ttl * 1000))
+            pipe.sadd(self._nodes_key, self.node_id)
+            rewrite = first or self._dirty
+            if rewrite:
+                self._rewrite_online(pipe)
+            _, added, *_ = await pipe.execute()
+            reaped = bool(added) and not first
+            if reaped and not rewrite:  # the reaper deleted the set too
+                pipe = self._redis.pipeline(transaction=True)
+                self._rewrite_online(pipe)
+                await pipe.execute()
+            self._dirty = False
+            users = sorted(self._online)
+        if reaped:
+            log.warning("bus node %s was taken for dead and has rejoined", self.node_id)
+            for user in users:
+                await self.publish(PresenceChanged(user=user, online=True))
+
+    def _rewrite_online(self, pipe: Pipeline) -> None:
+        pipe.delete(self._online_key)
+        if self._online:
+            pipe.sadd(self._online_key, *self._online)
+
+    async def _beat_forever(self) -> None:
+        # Each `_closed` check stops a loop whose cancellation redis-py swallowed.
+        while not self._closed:
+            try:
+                for dead in await self._dead_script(keys=[self._nodes_key], args=[self._prefix]):
+                    await self._reap(_text(dead))
+            except _REDIS_DOWN as exc:
+                log.warning("bus node %s cannot check for dead nodes: %s", self.node_id, exc)
+            if self._closed:
+                break
+            await asyncio.sleep(self._heartbeat)
+            try:
+                await self._register()
+            except _REDIS_DOWN as exc:
+                log.warning("bus node %s missed a heartbeat: %s", self.node_id, exc)
+
+    async def _reap(self, node: str, users: set[str] | None = None) -> None:
+        """Unregister `node` (dead, or this one closing) and announce offline its users
+        (`users`, else those in its Redis set) that are online on no live node."""
+        if users is None:
+            users = {
+                _text(user) for user in await self._redis.smembers(f"{self._prefix}:online:{node}")
+            }
+        args: list[str | bytes] = [self._prefix, node]
+        for user in sorted(users):
+            args += [user, encode_event(PresenceChanged(origin=node, user=user, online=False))]
+        sent = await self._reap_script(keys=[self._nodes_key], args=args)
+        if sent >= 0 and node != self.node_id:
+            log.warning(
+                "bus node %s reaped dead node %s: %d user(s) went offline", self.node_id, node, sent
+            )
+
+
+async def _close_pubsub(pubsub: PubSub) -> None:
+    await pubsub.aclose()  # type: ignore[no-untyped-call]  # untyped in redis-py
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -1,0 +1,118 @@
+"""The schema, as SQLAlchemy Core tables. Alembic's migrations must build exactly this.
+
+Users are keyed by `key`, the lowercase form of the username; every other table refers
+to users by that key, while `username` keeps the registered case for display. Times are
+integer milliseconds since the Unix epoch. Strings are unbounded `Text` on purpose: the
+protocol and `chinwag.core.validation` enforce lengths, and a length the database checks
+on PostgreSQL but not on SQLite would make the two backends disagree.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _user_fk() -> ForeignKey:
+    return ForeignKey("users.key", ondelete="CASCADE")
+
+
+def _room_fk() -> ForeignKey:
+    return ForeignKey("rooms.id", ondelete="CASCADE")
+
+
+users = Table(
+    "users",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("username", Text, nullable=False),
+    Column("display_name", Text, nullable=False),
+    Column("color", Text, nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("admin", Boolean, nullable=False),
+    Column("banned", Boolean, nullable=False),
+    Column("ban_reason", Text, nullable=False),
+    Column("muted_until", BigInteger, nullable=False),
+    Column("created_ts", BigInteger, nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", Text, primary_key=True),
+    Column("user_key", Text, _user_fk(), nullable=False, index=True),
+    Column("created_ts", BigInteger, nullable=False),
+    Column("last_used", BigInteger, nullable=False),
+)
+
+rooms = Table(
+    "rooms",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("kind", Text, nullable=False, index=True),
+    Column("topic", Text, nullable=False),
+    #: Registered-case username of the owner; NULL for `general` and DMs.
+    Column("owner", Text, nullable=True),
+    Column("last_seq", BigInteger, nullable=False),
+    Column("member_count", Integer, nullable=False),
+    Column("created_ts", BigInteger, nullable=False),
+    #: The two registered-case usernames of a DM, ordered by key; NULL otherwise.
+    Column("dm_user_a", Text, nullable=True),
+    Column("dm_user_b", Text, nullable=True),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("room_id", Text, _room_fk(), primary_key=True),
+    Column("user_key", Text, _user_fk(), primary_key=True, index=True),
+    Column("role", Text, nullable=False),
+    Column("muted_until", BigInteger, nullable=False),
+    Column("joined_ts", BigInteger, nullable=False),
+)
+
+room_bans = Table(
+    "room_bans",
+    metadata,
+    Column("room_id", Text, _room_fk(), primary_key=True),
+    Column("user_key", Text, _user_fk(), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("ts", BigInteger, nullable=False),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("room_id", Text, _room_fk(), primary_key=True),
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("sender_key", Text, _user_fk(), nullable=False),
+    #: Registered-case username of the sender.
+    Column("sender", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("ts", BigInteger, nullable=False),
+    Column("client_msg_id", Text, nullable=True),
+    Column("kind", Text, nullable=False),
+    Column("deleted", Boolean, nullable=False),
+    #: A sender's `client_msg_id` is stored once: the retry of a send finds it here.
+    Index("ux_messages_sender_key_client_msg_id", "sender_key", "client_msg_id", unique=True),
+)

@@ -1,0 +1,152 @@
+"""The migrations build exactly the schema of tables.py, from code and from the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from typing import Any
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
+
+from chinwag.store.sql import open_store
+from chinwag.store.sql.dialect import open_database
+from chinwag.store.sql.migrate import ALEMBIC_INI, alembic_config
+from chinwag.store.sql.tables import metadata
+from tests.store.helpers import make_user
+
+HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
+TABLES = {"users", "sessions", "rooms", "members", "room_bans", "messages"}
+
+
+def schema_diff(conn: Connection) -> list[Any]:
+    return list(compare_metadata(MigrationContext.configure(conn), metadata))
+
+
+def revision(conn: Connection) -> str | None:
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def table_names(conn: Connection) -> set[str]:
+    return set(inspect(conn).get_table_names())
+
+
+async def inspect_db(url: str) -> tuple[list[Any], str | None, set[str]]:
+    db = open_database(url)
+    try:
+        return (
+            await db.read(schema_diff),
+            await db.read(revision),
+            await db.read(table_names),
+        )
+    finally:
+        await db.close()
+
+
+async def alembic(url: str, *args: str) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "CHINWAG_DATABASE_URL"}
+    command = [sys.executable, "-m", "alembic", "-c", str(ALEMBIC_INI), "-x", f"url={url}", *args]
+    process = await asyncio.create_subprocess_exec(
+        *command,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        env=env,
+    )
+    output, _ = await process.communicate()
+    text = output.decode()
+    assert process.returncode == 0, text
+    return text
+
+
+async def test_open_store_migrates_to_head_and_matches_tables(db_url: str) -> None:
+    store = await open_store(db_url)
+    await store.close()
+    diff, current, tables = await inspect_db(db_url)
+    assert diff == []
+    assert current == HEAD == "0001"
+    assert tables >= TABLES
+
+
+async def test_alembic_cli_builds_the_same_schema(db_url: str) -> None:
+    await alembic(db_url, "upgrade", "head")
+    diff, current, _ = await inspect_db(db_url)
+    assert diff == []
+    assert current == HEAD
+    assert "0001" in await alembic(db_url, "current")
+    # The store opens a database the CLI migrated, and migrating again changes nothing.
+    store = await open_store(db_url)
+    await make_user(store, "alice")
+    await store.close()
+    await alembic(db_url, "upgrade", "head")
+
+
+async def test_alembic_cli_downgrades_and_upgrades_again(db_url: str) -> None:
+    await alembic(db_url, "upgrade", "head")
+    await alembic(db_url, "downgrade", "base")
+    _, current, tables = await inspect_db(db_url)
+    assert current is None
+    assert not TABLES & tables
+    await alembic(db_url, "upgrade", "head")
+    diff, current, _ = await inspect_db(db_url)
+    assert (diff, current) == ([], HEAD)
+
+
+async def test_alembic_cli_offline_sql() -> None:
+    for url in ("sqlite:///unused.db", "postgresql://nobody@nowhere/unused"):
+        sql = await alembic(url, "upgrade", "head", "--sql")
+        assert "CREATE TABLE messages" in sql
+        assert "ux_messages_sender_key_client_msg_id" in sql
+
+
+async def test_reopening_keeps_everything(db_url: str) -> None:
+    store = await open_store(db_url)
+    try:
+        await make_user(store, "Alice")
+        await make_user(store, "bob")
+        await store.create_session("token", "alice", now=10)
+        room = await store.create_room("chat", "Chat", "public", owner="alice", topic="t", now=10)
+        await store.add_member(room.id, "bob", role="member", now=11)
+        await store.set_room_ban(room.id, "bob", banned=True, reason="r", now=12)
+        await store.open_dm("dm", "alice", "bob", now=13)
+        for i in range(3):
+            await store.append_message(room.id, "bob", f"m{i}", client_msg_id=f"c{i}", now=20)
+        await store.delete_message(room.id, 2)
+        before = (
+            await store.list_users(),
+            await store.rooms_of("bob"),
+            await store.list_members(room.id),
+            await store.messages_since(room.id, 0, 10),
+        )
+    finally:
+        await store.close()
+
+    for _ in range(2):  # migrations are idempotent
+        store = await open_store(db_url)
+        try:
+            after = (
+                await store.list_users(),
+                await store.rooms_of("bob"),
+                await store.list_members(room.id),
+                await store.messages_since(room.id, 0, 10),
+            )
+            assert after == before
+            assert await store.session_user("token", now=20, max_idle=100) is not None
+            assert await store.is_room_banned(room.id, "BOB")
+            retry, created = await store.append_message(
+                room.id, "bob", "again", client_msg_id="c1", now=30
+            )
+            assert not created and retry.seq == 2
+        finally:
+            await store.close()
+    store = await open_store(db_url)
+    try:
+        message, created = await store.append_message(
+            room.id, "bob", "new", client_msg_id="c9", now=40
+        )
+        assert created and message.seq == 4
+    finally:
+        await store.close()
