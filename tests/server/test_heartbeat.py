@@ -1,0 +1,64 @@
+"""The heartbeat: one sweep pings silent connections and drops those that never answer."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.server.conftest import StartServer
+from tests.server.support import RawWs, WsClient
+
+HEARTBEAT = 0.4
+
+
+async def read_frame(raw: RawWs, timeout: float = 5.0) -> tuple[int, bytes]:
+    """(opcode, payload) of the next frame, or (-1, b"") if the connection ended."""
+    async with asyncio.timeout(timeout):
+        try:
+            first, second = await raw.reader.readexactly(2)
+            payload = await raw.reader.readexactly(second & 0x7F)
+        except asyncio.IncompleteReadError:
+            return -1, b""
+    return first & 0x0F, payload
+
+
+async def test_a_silent_connection_is_pinged_and_kept_while_it_answers(
+    start_server: StartServer,
+) -> None:
+    server = await start_server(heartbeat=HEARTBEAT)
+    raw = await RawWs.connect(server.url)
+    for _ in range(3):
+        opcode, payload = await read_frame(raw)
+        assert (opcode, payload) == (0x9, b"")
+        await raw.send(b"", opcode=0xA)
+    assert len(server.ctx.hub.connections) == 1
+    await raw.close()
+
+
+async def test_a_connection_that_never_answers_is_dropped_without_a_close_frame(
+    start_server: StartServer,
+) -> None:
+    server = await start_server(heartbeat=HEARTBEAT)
+    raw = await RawWs.connect(server.url)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    assert await read_frame(raw) == (0x9, b"")
+    assert await read_frame(raw) == (-1, b"")  # no close frame: just the end
+    assert HEARTBEAT * 1.4 <= loop.time() - started <= HEARTBEAT * 5
+    for _ in range(100):
+        if not server.ctx.hub.connections:
+            break
+        await asyncio.sleep(0.02)
+    assert not server.ctx.hub.connections
+    await raw.close()
+
+
+async def test_client_pings_are_answered_and_library_clients_stay(
+    start_server: StartServer,
+) -> None:
+    server = await start_server(heartbeat=HEARTBEAT)
+    client = await WsClient.connect(server.url)  # aiohttp answers pings by itself
+    await client.ws.ping(b"are you there")
+    await asyncio.sleep(HEARTBEAT * 4)
+    assert not client.closed.is_set()
+    assert (await client.request("ping"))["type"] == "ok"
+    await client.close()

@@ -1,0 +1,172 @@
+"""Sending, history, sync, typing and deletion through real connections."""
+
+from __future__ import annotations
+
+from tests.server.conftest import RunningServer, StartServer
+from tests.server.support import WsClient, register
+
+
+async def test_send_is_committed_and_fanned_out_in_seq_order(server: RunningServer) -> None:
+    clients = [await register(server.url, f"user{i}") for i in range(5)]
+    base = (await clients[0].ok("rooms"))["rooms"][0]["last_seq"]
+    sent = []
+    for i in range(20):
+        sender = clients[i % 5]
+        reply = await sender.ok("send", room="general", body=f"m{i}", client_msg_id=f"c{i}")
+        sent.append(reply["message"])
+    assert [m["seq"] for m in sent] == list(range(base + 1, base + 21))
+    for client in clients:
+        for i in range(20):
+            message = await client.message("general", f"m{i}")
+            assert message == sent[i]
+        assert [m for m in client.messages("general") if m["kind"] == "text"] == []
+    for client in clients:
+        await client.close()
+
+
+async def test_retry_with_same_client_msg_id_returns_the_stored_message(
+    server: RunningServer,
+) -> None:
+    alice = await register(server.url, "alice")
+    bob = await register(server.url, "bob")
+    first = (await alice.ok("send", room="general", body="once", client_msg_id="dup"))["message"]
+    again = (await alice.ok("send", room="general", body="once", client_msg_id="dup"))["message"]
+    assert again == first
+    await bob.message("general", "once")
+    await alice.ok("send", room="general", body="after", client_msg_id="next")
+    await bob.message("general", "after")
+    assert bob.messages("general", kind="text") == []  # "once" arrived exactly one time
+    history = (await bob.ok("history", room="general"))["messages"]
+    assert [m["body"] for m in history].count("once") == 1
+    await alice.close()
+    await bob.close()
+
+
+async def test_sender_is_always_the_session_user(server: RunningServer) -> None:
+    alice = await register(server.url, "alice")
+    bob = await register(server.url, "bob")
+    reply = await bob.ok(
+        "send", room="general", body="I am alice", client_msg_id="x", sender="alice"
+    )
+    assert reply["message"]["sender"] == "bob"
+    assert (await alice.message("general", "I am alice"))["sender"] == "bob"
+    await alice.close()
+    await bob.close()
+
+
+async def test_bodies(start_server: StartServer) -> None:
+    server = await start_server(max_body=50)
+    alice = await register(server.url, "alice")
+    assert alice.hello["max_body"] == 50
+    await alice.error("send", "invalid", room="general", body="x" * 51, client_msg_id="1")
+    await alice.error("send", "invalid", room="general", body=" \n\t ", client_msg_id="2")
+    text = "héllo 👋🏽 مرحبا 你好 <b>&amp;</b>\nsecond line"
+    reply = await alice.ok("send", room="general", body=f"  {text}\r\n", client_msg_id="3")
+    assert reply["message"]["body"] == text
+    assert (await alice.message("general", text))["body"] == text
+    await alice.ok("send", room="general", body="🎉" * 50, client_msg_id="4")
+    await alice.close()
+
+
+async def test_history_pages_backwards(start_server: StartServer) -> None:
+    server = await start_server(rate_limit=0)
+    alice = await register(server.url, "alice")
+    for i in range(1, 121):
+        await alice.ok("send", room="general", body=f"n{i}", client_msg_id=f"c{i}")
+    # seq 1 is "alice joined"; n1..n120 are seqs 2..121
+    page = await alice.ok("history", room="general", before=None, limit=50)
+    assert [m["seq"] for m in page["messages"]] == list(range(72, 122))
+    assert page["more"] is True
+    page = await alice.ok("history", room="general", before=72, limit=50)
+    assert [m["seq"] for m in page["messages"]] == list(range(22, 72))
+    page = await alice.ok("history", room="general", before=22, limit=50)
+    assert [m["seq"] for m in page["messages"]] == list(range(1, 22))
+    assert page["more"] is False
+    assert (await alice.ok("history", room="general", before=1))["messages"] == []
+    await alice.error("history", "bad_request", room="general", limit=1000)
+    await alice.close()
+
+
+async def test_sync_returns_exactly_what_was_missed(server: RunningServer) -> None:
+    alice = await register(server.url, "alice")
+    bob = await register(server.url, "bob")
+    await alice.ok("create_room", name="side")
+    await bob.ok("join", room="side")
+    await alice.ok("send", room="general", body="before", client_msg_id="a0")
+    seen = (await bob.message("general", "before"))["seq"]
+    side_seen = (await bob.ok("history", room="side"))["messages"][-1]["seq"]
+    token = bob.token
+    await bob.close()
+    for i in range(5):
+        await alice.ok("send", room="general", body=f"missed {i}", client_msg_id=f"g{i}")
+    for i in range(3):
+        await alice.ok("send", room="side", body=f"side {i}", client_msg_id=f"s{i}")
+    bob = await WsClient.connect(server.url)
+    await bob.ok("resume", token=token)
+    reply = await bob.ok("sync", since={"general": seen, "side": side_seen})
+    bodies = [(m["room"], m["body"]) for m in reply["messages"]]
+    assert bodies == [("general", f"missed {i}") for i in range(5)] + [
+        ("side", f"side {i}") for i in range(3)
+    ]
+    assert reply["more"] == []
+    # paging a long absence
+    reply = await bob.ok("sync", since={"general": seen}, limit=2)
+    assert [m["body"] for m in reply["messages"]] == ["missed 0", "missed 1"]
+    assert reply["more"] == ["general"]
+    # rooms one is not in are skipped, not leaked
+    await alice.ok("create_room", name="hidden", private=True)
+    await alice.ok("send", room="hidden", body="private", client_msg_id="h1")
+    assert (await bob.ok("sync", since={"hidden": 0}))["messages"] == []
+    await alice.close()
+    await bob.close()
+
+
+async def test_typing_reaches_the_room(server: RunningServer) -> None:
+    alice = await register(server.url, "alice")
+    bob = await register(server.url, "bob")
+    await alice.ok("typing", room="general")
+    event = await bob.event("typing", room="general")
+    assert event["user"] == "alice"
+    for _ in range(5):  # a typing storm is relayed once per interval
+        await alice.ok("typing", room="general")
+    await alice.ok("ping")
+    await bob.ok("ping")
+    assert [f for f in bob.events if f["type"] == "typing"] == []
+    await alice.error("typing", "not_found", room="nowhere")
+    await alice.close()
+    await bob.close()
+
+
+async def test_delete_message(server: RunningServer) -> None:
+    alice = await register(server.url, "alice")  # admin: first account
+    bob = await register(server.url, "bob")
+    carol = await register(server.url, "carol")
+    mine = (await bob.ok("send", room="general", body="oops", client_msg_id="b1"))["message"]
+    theirs = (await carol.ok("send", room="general", body="mine", client_msg_id="c1"))["message"]
+    await bob.error("delete_message", "forbidden", room="general", seq=theirs["seq"])
+    await bob.ok("delete_message", room="general", seq=mine["seq"])
+    event = await carol.event("message_deleted", room="general")
+    assert event["seq"] == mine["seq"]
+    await alice.ok("delete_message", room="general", seq=theirs["seq"])
+    await alice.error("delete_message", "not_found", room="general", seq=9999)
+    history = {m["seq"]: m for m in (await carol.ok("history", room="general"))["messages"]}
+    assert history[mine["seq"]]["deleted"] is True and history[mine["seq"]]["body"] == ""
+    assert history[theirs["seq"]]["deleted"] is True
+    for client in (alice, bob, carol):
+        await client.close()
+
+
+async def test_rate_limit_answers_without_disconnecting(start_server: StartServer) -> None:
+    server = await start_server(rate_limit=1.0, rate_burst=3)
+    alice = await register(server.url, "alice")
+    replies = [
+        await alice.request("send", room="general", body=f"b{i}", client_msg_id=f"r{i}")
+        for i in range(6)
+    ]
+    # a burst of 3, one of which `register` took
+    assert [r["type"] for r in replies[:2]] == ["ok"] * 2
+    limited = [r for r in replies[2:] if r["type"] == "error"]
+    assert limited and all(r["code"] == "rate_limited" for r in limited)
+    assert all(0 < r["retry_after"] <= 1.0 for r in limited)
+    await alice.ok("ping")
+    await alice.close()
