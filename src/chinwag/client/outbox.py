@@ -1,0 +1,97 @@
+"""Sending exactly once (a part of `Client`).
+
+Each message gets a `client_msg_id` and waits in the outbox until the server has stored
+it. The outbox goes out one message at a time, in order, whenever the client is
+connected; after a dropped connection it is sent again with the same ids, so that a send
+whose reply was lost is not stored twice. Rate limits are waited out; a refusal for good
+(muted, invalid, not a member) is reported as `SendFailed`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from chinwag.client.errors import ClientError, ConnectionLost, RequestError, backoff_delay
+from chinwag.client.events import SendAcked, SendFailed, Status
+from chinwag.client.operations import ClientBase, Outgoing
+from chinwag.protocol import replies as rp
+from chinwag.protocol import requests as rq
+from chinwag.protocol.errors import ErrorCode
+from chinwag.protocol.types import Message
+
+#: Codes for which an outbox send is retried rather than reported as failed.
+_TRANSIENT = {ErrorCode.UNAVAILABLE, ErrorCode.INTERNAL_ERROR}
+
+
+class Outbox(ClientBase):
+    @staticmethod
+    def new_client_msg_id() -> str:
+        return uuid.uuid4().hex
+
+    def queue_send(self, room: str, body: str, client_msg_id: str | None = None) -> str:
+        """Put a message in the outbox and return its `client_msg_id`. It goes out now if
+        connected, else after the next reconnect; a `SendAcked` or `SendFailed` follows."""
+        if not self._sessioned:
+            raise ClientError("log in before sending")
+        cmid = client_msg_id or self.new_client_msg_id()
+        if cmid not in self._outbox:
+            fut: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
+            fut.add_done_callback(lambda f: f.cancelled() or f.exception())
+            self._outbox[cmid] = Outgoing(room, body, cmid, fut)
+        self._kick_outbox()
+        return cmid
+
+    async def send(self, room: str, body: str, client_msg_id: str | None = None) -> Message:
+        """Send through the outbox and wait until the server has stored the message
+        (across reconnects). Raises RequestError if the server refuses it for good."""
+        cmid = self.queue_send(room, body, client_msg_id)
+        return await asyncio.shield(self._outbox[cmid].future)
+
+    def cancel_send(self, client_msg_id: str) -> bool:
+        """Drop a message from the outbox if it has not gone out yet (or is in flight)."""
+        item = self._outbox.pop(client_msg_id, None)
+        if item is not None:
+            item.future.cancel()
+        return item is not None
+
+    @property
+    def outbox(self) -> list[tuple[str, str, str]]:
+        """(room, body, client_msg_id) of every message not yet stored, oldest first."""
+        return [(i.room, i.body, i.client_msg_id) for i in self._outbox.values()]
+
+    def _kick_outbox(self) -> None:
+        idle = self._drain_task is None or self._drain_task.done()
+        if self._outbox and self.status == Status.CONNECTED and idle:
+            self._drain_task = asyncio.create_task(self._drain(), name="chinwag-outbox")
+
+    async def _drain(self) -> None:
+        """Send the outbox one message at a time, in order."""
+        while self._outbox and self.status == Status.CONNECTED:
+            item = next(iter(self._outbox.values()))
+            req = rq.Send(id="0", room=item.room, body=item.body, client_msg_id=item.client_msg_id)
+            try:
+                reply = await self.request(req, rp.MessageOk)
+            except ConnectionLost:
+                return  # resent after the reconnect
+            except RequestError as exc:
+                if exc.code == ErrorCode.RATE_LIMITED:
+                    await asyncio.sleep(exc.retry_after or 1.0)
+                    continue
+                if exc.code in _TRANSIENT and item.tries < 3:
+                    item.tries += 1
+                    await asyncio.sleep(backoff_delay(item.tries, 0.5, 5.0, self._rng))
+                    continue
+                if self._outbox.pop(item.client_msg_id, None) is not None:
+                    item.future.set_exception(exc)
+                    self._emit(
+                        SendFailed(
+                            item.room, item.client_msg_id, exc.code, exc.message, exc.retry_after
+                        )
+                    )
+                continue
+            if self._outbox.pop(item.client_msg_id, None) is None:
+                continue  # cancelled meanwhile
+            self._accept(reply.message.room, [reply.message], None)
+            item.future.set_result(reply.message)
+            self._emit(SendAcked(item.client_msg_id, reply.message))
