@@ -1,0 +1,381 @@
+"""The desktop app: one Tk root showing the login window or the main window.
+
+The network runs in a worker thread (`Network`); whatever it reports lands in a
+`queue.Queue` that `_pump` drains on the Tk thread every few milliseconds, applying each
+event to the `ChatState` and redrawing only what changed, once per batch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import time
+import tkinter as tk
+from tkinter import messagebox
+from typing import Any
+
+from chinwag.client.address import AddressError, server_url
+from chinwag.client.events import TERMINAL, Status, StatusChanged
+from chinwag.client.model import Update
+from chinwag.client.state import ChatState
+from chinwag.desktop import boot
+from chinwag.desktop.actions import UserActions
+from chinwag.desktop.login import LoginView
+from chinwag.desktop.main_window import MainWindow
+from chinwag.desktop.network import EventItem, Network, ResultItem
+from chinwag.desktop.notify import Notifier
+from chinwag.desktop.prefs import Prefs, Session
+from chinwag.desktop.theme import Palette, palette_for, theme_name
+from chinwag.desktop.wording import login_error
+from chinwag.protocol.replies import AuthOk
+
+log = logging.getLogger("chinwag.desktop")
+
+POLL_MS = 15
+#: A list item without the open/close arrow (the sections of the lists are always open).
+_ITEM_LAYOUT = [
+    ("Treeitem.padding", {"sticky": "nswe", "children": [
+        ("Treeitem.image", {"side": "left", "sticky": ""}),
+        ("Treeitem.text", {"sticky": "nswe"}),
+    ]}),
+]  # fmt: skip
+#: The longest the Tk thread spends applying events before it redraws and breathes.
+BATCH_SECONDS = 0.03
+
+
+class DesktopApp(UserActions):
+    def __init__(
+        self,
+        prefs: Prefs,
+        *,
+        server: str | None = None,
+        theme: str | None = None,
+        notifier: Notifier | None = None,
+        client_options: dict[str, Any] | None = None,
+        confirm_quit: bool = True,
+        track_focus: bool = True,
+    ) -> None:
+        self.prefs = prefs
+        if server:
+            prefs.server = server
+        if theme in ("light", "dark"):
+            prefs.theme = theme
+        self.notifier = notifier or Notifier.for_platform()
+        self.confirm_quit = confirm_quit
+        self.root = boot.window("chinwag", (780, 500))
+        self.root.geometry(prefs.geometry or "1120x720")
+        self.inbox: queue.Queue[Any] = queue.Queue()
+        self.network = Network(self.inbox, **(client_options or {}))
+        self.network.start()
+        self.state = ChatState()
+        self.generation = 0
+        self.server = prefs.server
+        self.login_view: LoginView | None = None
+        self.main: MainWindow | None = None
+        self.dialogs: list[Any] = []
+        self.palette: Palette = palette_for(self.root.style, prefs.theme)
+        self.closed = False
+        self._logging_out = False
+        self.apply_theme(prefs.theme, save=False)
+        self.root.protocol("WM_DELETE_WINDOW", self.quit)
+        if track_focus:
+            self.root.bind("<FocusIn>", self._focus_changed, add="+")
+            self.root.bind("<FocusOut>", self._focus_changed, add="+")
+        self.root.after(POLL_MS, self._pump)
+        session = prefs.load_session()
+        if session is not None and (not server or session.server == server):
+            self.resume(session)
+        else:
+            self.show_login()
+
+    # -- the two windows -------------------------------------------------------------------
+    def show_login(self, error: str = "") -> None:
+        self._close_views()
+        view = LoginView(
+            self.root,
+            server=self.prefs.server,
+            username=self.prefs.username,
+            on_submit=self.login,
+            on_server_changed=self.probe,
+        )
+        view.apply_theme(self.palette)
+        view.frame.pack(fill="both", expand=True)
+        self.login_view = view
+        self.root.title("chinwag")
+        view.show_error(error)
+        view.focus()
+        self.probe(self.prefs.server)
+
+    def show_main(self) -> None:
+        self._close_views()
+        account = f"@{self.prefs.username} · {self.server}"
+        self.main = MainWindow(self.root, self.state, self, account)
+        self.main.frame.pack(fill="both", expand=True)
+        self.main.apply_theme(self.palette)
+        self.main.composer.max_body = self.state.hello.max_body if self.state.hello else 4000
+        self.main.composer.text.focus_set()
+        if self.state.current:
+            self._ensure_members(self.state.current)
+        self._title()
+
+    def _close_views(self) -> None:
+        for dialog in self.dialogs:
+            dialog.close()
+        self.dialogs.clear()
+        if self.login_view is not None:
+            self.login_view.frame.destroy()
+            self.login_view = None
+        if self.main is not None:
+            self.main.destroy()
+            self.main = None
+
+    # -- logging in ------------------------------------------------------------------------
+    def probe(self, server: str) -> None:
+        try:
+            server_url(server)
+        except AddressError:
+            return
+
+        def done(hello: Any, error: BaseException | None) -> None:
+            view = self.login_view
+            if view is None or view.server_var.get().strip() != server:
+                return
+            view.show_server(
+                hello, "" if error is None else "Not reachable yet (wss://host:port for TLS)."
+            )
+
+        self.network.probe(server, done)
+
+    def login(self, server: str, username: str, password: str, create: bool) -> None:
+        view = self.login_view
+        assert view is not None
+        try:
+            server_url(server)
+        except AddressError as exc:
+            view.show_error(login_error(exc, creating=create, server=server, username=username))
+            return
+        view.set_busy(True, f"Connecting to {server}…")
+        self._new_session(server, username)
+
+        async def authenticate(client: Any) -> AuthOk:
+            if create:
+                return await client.register(username, password)  # type: ignore[no-any-return]
+            return await client.login(username, password)  # type: ignore[no-any-return]
+
+        def done(auth: AuthOk | None, error: BaseException | None) -> None:
+            if self.login_view is not view:
+                return
+            if error is not None or auth is None:
+                view.set_busy(False)
+                if getattr(error, "code", None) == "auth_failed":
+                    view.password_var.set("")
+                view.show_error(
+                    login_error(
+                        error or RuntimeError("no reply"),
+                        creating=create,
+                        server=server,
+                        username=username,
+                    )
+                )
+                return
+            self.prefs.server, self.prefs.username = server, auth.user.username
+            self.prefs.save()
+            self.prefs.save_session(Session(server, auth.user.username, auth.token))
+            self.show_main()
+
+        self.network.call(authenticate, done)
+
+    def resume(self, session: Session) -> None:
+        """Start with a saved token: straight to the main window, resuming meanwhile."""
+        self.prefs.server, self.prefs.username = session.server, session.username
+        self._new_session(session.server, session.username)
+        self.network.run_sync(lambda client: client.start_resume(session.token))
+        self.show_main()
+
+    def _new_session(self, server: str, username: str) -> None:
+        self.server = server
+        self.state = ChatState(read_marks=self.prefs.marks_for(server, username))
+        self.generation = self.network.new_client(server)
+
+    def logout(self) -> None:
+        self._save_marks()
+        self._logging_out = True
+        self.prefs.clear_session()
+
+        def done(_result: Any, _error: BaseException | None) -> None:
+            self._logging_out = False
+            self.show_login()
+
+        self.network.call(lambda client: client.logout(), done)
+
+    def _session_ended(self, status: StatusChanged) -> None:
+        """Kicked, banned, revoked or an expired token: back to the login window."""
+        self._save_marks()
+        self.prefs.clear_session()
+        self.show_login(status.reason or "Your session has ended: log in again.")
+
+    # -- the event pump --------------------------------------------------------------------
+    def _pump(self) -> None:
+        if self.closed:
+            return
+        update = Update()
+        deadline = time.perf_counter() + BATCH_SECONDS
+        while time.perf_counter() < deadline:
+            try:
+                item = self.inbox.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(item, EventItem):
+                if item.generation == self.generation:
+                    update.merge(self.state.apply(item.event))
+                    if isinstance(item.event, StatusChanged):
+                        self._status(item.event)
+            elif isinstance(item, ResultItem):
+                self._render(update)
+                update = Update()
+                try:
+                    item.done(item.result, item.error)
+                except Exception:
+                    log.exception("error in a network callback")
+        self._render(update)
+        self.root.after(1 if not self.inbox.empty() else POLL_MS, self._pump)
+
+    def _status(self, status: StatusChanged) -> None:
+        if status.status in TERMINAL and not self._logging_out and self.main is not None:
+            self.root.after_idle(self._session_ended, status)
+        if status.status == Status.CONNECTED and self.state.hello and self.main is not None:
+            self.main.composer.max_body = self.state.hello.max_body
+
+    def _render(self, update: Update) -> None:
+        if self.main is None:
+            return
+        if update.current and self.state.current:
+            self._ensure_members(self.state.current)
+        self.main.render(update)
+        if update.rooms or update.current:
+            self._title()
+        if update.notify:
+            self._notify(update)
+        for notice in update.notices:
+            self.show_notice(notice)
+
+    def _title(self) -> None:
+        total = self.state.total_unread
+        room = self.state.room_title(self.state.current) if self.state.current else ""
+        prefix = f"({total}) " if total else ""
+        self.root.title(f"{prefix}{room} — chinwag" if room else f"{prefix}chinwag")
+
+    def _notify(self, update: Update) -> None:
+        if self.prefs.sound:
+            self.root.bell()
+        if not self.state.focused:
+            with contextlib.suppress(tk.TclError):
+                self.notifier.flag_window(self.root.wm_frame())
+        if not self.prefs.notifications or self.state.focused:
+            return
+        by_room: dict[str, list[Any]] = {}
+        for msg in update.notify:
+            by_room.setdefault(msg.room, []).append(msg)
+        for room, messages in by_room.items():
+            title = self.state.room_title(room)
+            who = self.state.display_name(messages[-1].sender)
+            rs = self.state.rooms.get(room)
+            where = who if rs and rs.room.kind == "dm" else f"{who} in #{title}"
+            body = messages[-1].body if len(messages) == 1 else f"{len(messages)} new messages"
+            self.notifier.notify(room, where, body)
+
+    def show_notice(self, text: str) -> None:
+        if self.main is not None:
+            self.main.show_notice(text)
+        elif self.login_view is not None:
+            self.login_view.show_error(text)
+
+    # -- focus, theme, closing -------------------------------------------------------------
+    def _focus_changed(self, _event: Any) -> None:
+        self.root.after(20, self._check_focus)
+
+    def _check_focus(self) -> None:
+        if self.closed:
+            return
+        try:
+            focused = bool(self.root.tk.call("focus"))
+        except tk.TclError:
+            return
+        if focused != self.state.focused:
+            self.set_focused(focused)
+
+    def set_focused(self, focused: bool) -> None:
+        self._render(self.state.set_view(focused=focused))
+
+    def apply_theme(self, mode: str, *, save: bool = True) -> None:
+        style = self.root.style
+        style.theme_use(theme_name(style, mode))
+        pal = self.palette = palette_for(style, mode)
+        style.configure("Side.TFrame", background=pal.surface)
+        style.configure("Status.TFrame", background=pal.bg)
+        style.configure("Status.TLabel", background=pal.bg, foreground=pal.muted)
+        style.configure("SideTitle.TLabel", background=pal.surface, foreground=pal.fg,
+                        font=("TkDefaultFont", 12, "bold"))  # fmt: skip
+        style.configure("SideMuted.TLabel", background=pal.surface, foreground=pal.muted,
+                        font=("TkDefaultFont", 9))  # fmt: skip
+        style.configure("Muted.TLabel", foreground=pal.muted)
+        style.configure("Banner.TFrame", background=pal.select_bg)
+        style.configure("Banner.TLabel", background=pal.select_bg, foreground=pal.fg)
+        for name in ("Rooms.Treeview", "Members.Treeview"):
+            style.configure(name, background=pal.surface, fieldbackground=pal.surface,
+                            foreground=pal.fg, rowheight=28, borderwidth=0)  # fmt: skip
+            style.map(name, background=[("selected", pal.select_bg)],
+                      foreground=[("selected", pal.select_fg)])  # fmt: skip
+            style.layout(name, [("Treeview.treearea", {"sticky": "nswe"})])
+            style.configure(name, indent=6)
+            style.layout(f"{name}.Item", _ITEM_LAYOUT)
+        if self.login_view is not None:
+            self.login_view.apply_theme(pal)
+        if self.main is not None:
+            self.main.apply_theme(pal)
+        for dialog in self.dialogs:
+            if hasattr(dialog, "restyle"):
+                dialog.restyle(pal)
+        if save and mode != self.prefs.theme:
+            self.prefs.theme = mode
+            self.prefs.save()
+
+    def _save_marks(self) -> None:
+        if self.state.me is not None:
+            self.prefs.set_marks(self.server, self.state.me.username, self.state.read_marks())
+
+    def quit(self) -> None:
+        waiting = sum(len(rs.pending) for rs in self.state.rooms.values())
+        if waiting and self.confirm_quit:
+            many = f"{waiting} message{'s' if waiting != 1 else ''}"
+            if not messagebox.askyesno(
+                "Quit chinwag?", f"{many} not sent yet will be lost. Quit anyway?", parent=self.root
+            ):
+                return
+        self.close()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self._save_marks()
+        with contextlib.suppress(tk.TclError):
+            if self.root.state() == "normal":
+                self.prefs.geometry = self.root.geometry()
+        with contextlib.suppress(OSError):
+            self.prefs.save()
+        self.network.stop()
+        with contextlib.suppress(tk.TclError):
+            # Cancel timers (not through after_cancel, which would delete Tcl commands
+            # that their widgets delete again when destroyed).
+            for pending in self.root.tk.splitlist(self.root.tk.call("after", "info")):
+                self.root.tk.call("after", "cancel", pending)
+        with contextlib.suppress(tk.TclError):
+            self.root.destroy()
+
+    def run(self) -> None:
+        try:
+            self.root.mainloop()
+        finally:
+            self.close()

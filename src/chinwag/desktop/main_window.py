@@ -1,0 +1,271 @@
+"""The main window: rooms on the left, the timeline and the input in the middle, people
+on the right, the connection status at the bottom. It draws what `ChatState` holds and
+hands the user's actions to the app (`Actions`)."""
+
+from __future__ import annotations
+
+import math
+import time
+import tkinter as tk
+from tkinter import ttk
+from typing import Protocol
+
+from chinwag.client.events import Status
+from chinwag.client.model import Update
+from chinwag.client.state import ChatState
+from chinwag.desktop import boot
+from chinwag.desktop.composer import Composer
+from chinwag.desktop.sidebar import MemberList, RoomList
+from chinwag.desktop.theme import Palette
+from chinwag.desktop.timeline import TimelineView
+
+SIDE_WIDTH = 236
+MEMBERS_WIDTH = 224
+
+
+class Actions(Protocol):
+    def select_room(self, room_id: str) -> None: ...
+    def send(self, body: str) -> None: ...
+    def typing(self) -> None: ...
+    def load_older(self, room_id: str) -> None: ...
+    def scrolled(self, at_bottom: bool) -> None: ...
+    def pending_action(self, kind: str, client_msg_id: str) -> None: ...
+    def open_url(self, url: str) -> None: ...
+    def open_dm(self, username: str) -> None: ...
+    def user_menu(self, username: str, x: int, y: int) -> None: ...
+    def new_menu(self, x: int, y: int) -> None: ...
+    def room_menu(self, x: int, y: int) -> None: ...
+    def open_settings(self) -> object: ...
+    def reconnect_now(self) -> None: ...
+
+
+class MainWindow:
+    def __init__(self, root: tk.Misc, state: ChatState, actions: Actions, account: str) -> None:
+        self.state = state
+        self.actions = actions
+        self.frame = ttk.Frame(root)
+        self.frame.rowconfigure(0, weight=1)
+        self.frame.columnconfigure(1, weight=1)
+        self._retry_at: float | None = None
+
+        left = ttk.Frame(self.frame, style="Side.TFrame", width=SIDE_WIDTH)
+        left.grid(row=0, column=0, sticky="ns")
+        left.grid_propagate(False)
+        left.rowconfigure(1, weight=1)
+        left.columnconfigure(0, weight=1)
+        head = ttk.Frame(left, style="Side.TFrame", padding=(14, 12, 8, 8))
+        head.grid(row=0, column=0, sticky="ew")
+        head.columnconfigure(0, weight=1)
+        self.me_label = ttk.Label(head, text="", style="SideTitle.TLabel")
+        self.me_label.grid(row=0, column=0, sticky="w")
+        self.me_sub = ttk.Label(head, text=account, style="SideMuted.TLabel")
+        self.me_sub.grid(row=1, column=0, sticky="w")
+        self.plus = boot.button(head, "+", self._plus, "secondary-outline", width=3)
+        self.plus.grid(row=0, column=1, rowspan=2, sticky="e")
+        self.rooms = RoomList(left, state, actions.select_room)
+        self.rooms.frame.grid(row=1, column=0, sticky="nsew", padx=(6, 0))
+
+        center = ttk.Frame(self.frame)
+        center.grid(row=0, column=1, sticky="nsew")
+        center.rowconfigure(3, weight=1)
+        center.columnconfigure(0, weight=1)
+        header = ttk.Frame(center, padding=(16, 10, 10, 8))
+        header.grid(row=0, column=0, sticky="ew")
+        header.columnconfigure(0, weight=1)
+        self.title = ttk.Label(header, text="", font=("TkDefaultFont", 14, "bold"))
+        self.title.grid(row=0, column=0, sticky="w")
+        self.topic = ttk.Label(header, text="", style="Muted.TLabel")
+        self.topic.grid(row=1, column=0, sticky="w")
+        self.room_button = boot.button(header, "⋯", self._room_menu, "secondary-link", width=3)
+        self.room_button.grid(row=0, column=1, rowspan=2, sticky="e")
+        ttk.Separator(center).grid(row=1, column=0, sticky="ew")
+        self.banner = ttk.Frame(center, style="Banner.TFrame", padding=(16, 6))
+        self.banner.columnconfigure(0, weight=1)
+        self.banner_text = ttk.Label(self.banner, text="", style="Banner.TLabel", wraplength=560)
+        self.banner_text.grid(row=0, column=0, sticky="w")
+        boot.button(self.banner, "✕", self.hide_notice, "secondary-link", width=2).grid(
+            row=0, column=1, sticky="e"
+        )
+        self._banner_after: str | None = None
+        self.timeline = TimelineView(
+            center,
+            state,
+            on_load_older=actions.load_older,
+            on_scrolled=actions.scrolled,
+            on_action=actions.pending_action,
+            on_url=actions.open_url,
+        )
+        self.timeline.frame.grid(row=3, column=0, sticky="nsew")
+        self.composer = Composer(center, on_send=actions.send, on_typing=actions.typing)
+        self.composer.frame.grid(row=4, column=0, sticky="ew")
+
+        right = ttk.Frame(self.frame, style="Side.TFrame", width=MEMBERS_WIDTH)
+        right.grid(row=0, column=2, sticky="ns")
+        right.grid_propagate(False)
+        right.rowconfigure(0, weight=1)
+        right.columnconfigure(0, weight=1)
+        self.members = MemberList(right, state, on_open=actions.open_dm, on_menu=actions.user_menu)
+        self.members.frame.grid(row=0, column=0, sticky="nsew", padx=(6, 0), pady=(10, 0))
+
+        ttk.Separator(self.frame).grid(row=1, column=0, columnspan=3, sticky="ew")
+        bar = ttk.Frame(self.frame, style="Status.TFrame", padding=(12, 3))
+        bar.grid(row=2, column=0, columnspan=3, sticky="ew")
+        bar.columnconfigure(2, weight=1)
+        self.status_dot = ttk.Label(bar, text="●", style="Status.TLabel")
+        self.status_dot.grid(row=0, column=0)
+        self.status = ttk.Label(bar, text="", style="Status.TLabel")
+        self.status.grid(row=0, column=1, sticky="w", padx=(6, 0))
+        self.reconnect = boot.button(bar, "Reconnect now", actions.reconnect_now, "link")
+        self.settings_button = boot.button(
+            bar, "⚙ Settings", actions.open_settings, "secondary-link"
+        )
+        self.settings_button.grid(row=0, column=4, sticky="e")
+        self.frame.after(1000, self._tick)
+
+    # -- drawing ---------------------------------------------------------------------------
+    def render_all(self) -> None:
+        update = Update(rooms=True, users=True, current=True, status=True)
+        self.render(update)
+
+    def render(self, update: Update) -> None:
+        state = self.state
+        if update.users:
+            self.timeline.set_user_colors()
+            me = state.me
+            self.me_label.configure(text=me.display_name if me else "")
+        if update.rooms or update.current or update.users:
+            self.rooms.refresh()
+        current = state.rooms.get(state.current) if state.current else None
+        if update.current:
+            self.timeline.show(current)
+            self._header()
+            self.members.refresh()
+            self.composer.show_typing(state.typing_names(state.current or ""))
+        else:
+            if current is not None and current.id in update.timelines:
+                self.timeline.update(current, update.timelines[current.id])
+            if update.rooms and current is not None:
+                self._header()
+            if update.members & {state.current} or update.users:
+                self.members.refresh()
+            if state.current in update.typing:
+                self.composer.show_typing(state.typing_names(state.current or ""))
+        if update.status or any(change.pending for change in update.timelines.values()):
+            self.render_status()
+
+    def _header(self) -> None:
+        state = self.state
+        rs = state.rooms.get(state.current or "")
+        if rs is None:
+            self.title.configure(text="")
+            self.topic.configure(text="")
+            return
+        title = state.room_title(rs.id)
+        if rs.room.kind == "dm":
+            partner = state.user(state.dm_partner(rs.id) or "")
+            online = "online" if partner and partner.online else "offline"
+            self.title.configure(text=f"@ {title}")
+            self.topic.configure(text=f"Direct message · {online}")
+            self.composer.set_placeholder(f"Message {title}")
+        else:
+            private = rs.room.kind == "private"
+            self.title.configure(text=title if private else f"# {title}")
+            count = rs.room.member_count
+            people = f"{count} member{'s' if count != 1 else ''}"
+            kind = "Private room" if private else ""
+            self.topic.configure(text=" · ".join(x for x in (kind, rs.room.topic, people) if x))
+            self.composer.set_placeholder(f"Message #{title}")
+
+    def render_status(self) -> None:
+        st = self.state.status
+        pal = getattr(self, "palette", None)
+        waiting = sum(len(rs.pending) for rs in self.state.rooms.values())
+        queued = (
+            f" · {waiting} message{'s' if waiting != 1 else ''} waiting to be sent"
+            if waiting
+            else ""
+        )
+        self._retry_at = None
+        color = pal.muted if pal else None
+        show_reconnect = False
+        if st.status == Status.CONNECTED:
+            text, color = "Connected", pal.success if pal else None
+        elif st.status == Status.CONNECTING:
+            text, color = "Connecting…", pal.warning if pal else None
+        elif st.status == Status.RECONNECTING:
+            self._retry_at = time.monotonic() + (st.retry_in or 0.0)
+            text, color = self._countdown(), pal.warning if pal else None
+            show_reconnect = True
+        else:
+            text, color = (
+                f"Offline{': ' + st.reason if st.reason else ''}",
+                pal.danger if pal else None,
+            )
+        self.status.configure(text=text + queued)
+        if color:
+            self.status_dot.configure(foreground=color)
+        if show_reconnect:
+            self.reconnect.grid(row=0, column=3, sticky="w", padx=(8, 0))
+        else:
+            self.reconnect.grid_remove()
+
+    def _countdown(self) -> str:
+        st = self.state.status
+        left = max(0, math.ceil((self._retry_at or 0) - time.monotonic()))
+        if st.attempt >= 2:
+            return f"Offline · retrying in {left} s"
+        return f"Reconnecting in {left} s…"
+
+    def _tick(self) -> None:
+        if not self.frame.winfo_exists():
+            return
+        st = self.state.status
+        if st.status == Status.RECONNECTING and self._retry_at is not None:
+            waiting = self.status.cget("text").partition(" · ")[2]
+            self.status.configure(text=self._countdown() + (" · " + waiting if waiting else ""))
+        if self.state.current:
+            rs = self.state.rooms.get(self.state.current)
+            if rs is not None and rs.typing:
+                self.composer.show_typing(self.state.typing_names(rs.id))
+            elif self.composer.typing.cget("text"):
+                self.composer.show_typing([])
+        self.frame.after(1000, self._tick)
+
+    # -- notices ---------------------------------------------------------------------------
+    def show_notice(self, text: str, seconds: float = 20.0) -> None:
+        """A line above the timeline (never a modal box: the chat goes on meanwhile)."""
+        self.banner_text.configure(text=text)
+        self.banner.grid(row=2, column=0, sticky="ew")
+        if self._banner_after is not None:
+            self.frame.after_cancel(self._banner_after)
+        self._banner_after = self.frame.after(int(seconds * 1000), self.hide_notice)
+
+    def hide_notice(self) -> None:
+        self._banner_after = None
+        self.banner.grid_remove()
+
+    # -- menus -----------------------------------------------------------------------------
+    def _plus(self) -> None:
+        self.actions.new_menu(self.plus.winfo_rootx(), self.plus.winfo_rooty() + 30)
+
+    def _room_menu(self) -> None:
+        b = self.room_button
+        self.actions.room_menu(b.winfo_rootx(), b.winfo_rooty() + b.winfo_height())
+
+    def apply_theme(self, pal: Palette) -> None:
+        self.palette = pal
+        self.timeline.apply_theme(pal)
+        self.composer.apply_theme(pal)
+        self.rooms.apply_theme(pal)
+        self.members.apply_theme(pal)
+        self.render_all()
+
+    def destroy(self) -> None:
+        self.frame.destroy()
+
+
+def popup(menu: tk.Menu, x: int, y: int) -> None:
+    try:
+        menu.tk_popup(x, y)
+    finally:
+        menu.grab_release()

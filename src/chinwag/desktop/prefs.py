@@ -1,0 +1,117 @@
+"""What the desktop app remembers between runs, in the user's config directory.
+
+- `desktop.json`: the last server and username, the theme, notification choices, and
+  per account the newest seq read in each room (for unread counts at the next start);
+- `session.json`: the session token, readable by the user only (mode 0600), removed at
+  logout, so that the next start logs straight back in.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+DEFAULT_SERVER = "localhost:8080"
+
+
+def default_config_dir() -> Path:
+    env = os.environ.get("CHINWAG_DESKTOP_CONFIG")
+    if env:
+        return Path(env)
+    return platformdirs.user_config_path("chinwag", appauthor=False) / "desktop"
+
+
+@dataclasses.dataclass
+class Session:
+    server: str
+    username: str
+    token: str
+
+
+@dataclasses.dataclass
+class Prefs:
+    directory: Path = dataclasses.field(default_factory=default_config_dir)
+    server: str = DEFAULT_SERVER
+    username: str = ""
+    theme: str = "light"
+    notifications: bool = True
+    sound: bool = True
+    geometry: str = ""
+    read_marks: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
+
+    _SAVED = ("server", "username", "theme", "notifications", "sound", "geometry", "read_marks")
+
+    @classmethod
+    def load(cls, directory: Path | None = None) -> Prefs:
+        prefs = cls(directory=directory or default_config_dir())
+        data = _read_json(prefs.directory / "desktop.json")
+        for name in cls._SAVED:
+            default = getattr(prefs, name)
+            value = data.get(name, default)
+            if isinstance(value, type(default)):
+                setattr(prefs, name, value)
+        if prefs.theme not in ("light", "dark"):
+            prefs.theme = "light"
+        return prefs
+
+    def save(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        data = {name: getattr(self, name) for name in self._SAVED}
+        _write_private(self.directory / "desktop.json", json.dumps(data, indent=2))
+
+    # -- the session token -----------------------------------------------------------------
+    @property
+    def session_file(self) -> Path:
+        return self.directory / "session.json"
+
+    def load_session(self) -> Session | None:
+        data = _read_json(self.session_file)
+        try:
+            session = Session(str(data["server"]), str(data["username"]), str(data["token"]))
+        except KeyError:
+            return None
+        return session if session.token else None
+
+    def save_session(self, session: Session) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        _write_private(self.session_file, json.dumps(dataclasses.asdict(session)))
+
+    def clear_session(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.session_file.unlink()
+
+    # -- read positions --------------------------------------------------------------------
+    @staticmethod
+    def account_key(server: str, username: str) -> str:
+        return f"{username.lower()}@{server}"
+
+    def marks_for(self, server: str, username: str) -> dict[str, int]:
+        return dict(self.read_marks.get(self.account_key(server, username), {}))
+
+    def set_marks(self, server: str, username: str, marks: dict[str, int]) -> None:
+        self.read_marks[self.account_key(server, username)] = dict(marks)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read, replacing it atomically."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    with contextlib.suppress(OSError):
+        os.chmod(tmp, 0o600)
+    os.replace(tmp, path)

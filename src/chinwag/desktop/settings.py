@@ -1,0 +1,200 @@
+"""The settings dialog: display name, colour, password, theme, notifications, log out."""
+
+from __future__ import annotations
+
+import re
+import tkinter as tk
+from collections.abc import Callable
+from tkinter import colorchooser, ttk
+from typing import Protocol
+
+from chinwag.desktop import boot
+from chinwag.desktop.dialogs import Dialog, Done
+from chinwag.desktop.theme import DARK, LIGHT, Palette, readable
+
+SWATCHES = [
+    "#e0245e", "#d4a000", "#0ea5a4", "#3b82f6", "#8b5cf6",
+    "#ec4899", "#f97316", "#22c55e", "#64748b", "#0f766e",
+]  # fmt: skip
+HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+class SettingsActions(Protocol):
+    def save_profile(self, display_name: str, color: str, done: Done) -> None: ...
+    def change_password(self, old: str, new: str, done: Done) -> None: ...
+    def set_theme(self, mode: str) -> None: ...
+    def set_notifications(self, desktop: bool, sound: bool) -> None: ...
+    def logout(self) -> None: ...
+
+
+class SettingsDialog(Dialog):
+    def __init__(
+        self,
+        root: tk.Misc,
+        palette: Palette,
+        actions: SettingsActions,
+        *,
+        display_name: str,
+        color: str,
+        account: str,
+        theme: str,
+        notifications: bool,
+        sound: bool,
+    ) -> None:
+        super().__init__(root, "Settings", palette)
+        self.actions = actions
+        self.error.pack_forget()
+        head = ttk.Frame(self.body)
+        head.pack(fill="x", pady=(0, 12))
+        ttk.Label(head, text="Settings", font=("TkDefaultFont", 15, "bold")).pack(anchor="w")
+        self.account = ttk.Label(head, text=account, foreground=palette.muted)
+        self.account.pack(anchor="w")
+        columns = ttk.Frame(self.body)
+        columns.pack(fill="both", expand=True)
+        body = ttk.Frame(columns)
+        body.grid(row=0, column=0, sticky="nsew", padx=(0, 28))
+        right = ttk.Frame(columns)
+        right.grid(row=0, column=1, sticky="nsew")
+        self._section(body, "Profile")
+        self.name = self.field("Display name", display_name, parent=body)
+        ttk.Label(body, text="Colour", font=("TkDefaultFont", 10, "bold")).pack(anchor="w")
+        self.color = tk.StringVar(value=color)
+        row = ttk.Frame(body)
+        row.pack(fill="x", pady=(4, 6))
+        self.swatches: list[tk.Label] = []
+        for swatch in SWATCHES:
+            chip = tk.Label(row, width=2, background=swatch, cursor="hand2", relief="flat", bd=2)
+            chip.pack(side="left", padx=(0, 5))
+            chip.bind("<Button-1>", self._picker(swatch))
+            self.swatches.append(chip)
+        boot.button(row, "More…", self.choose, "secondary-link").pack(side="left")
+        preview_row = ttk.Frame(body)
+        preview_row.pack(fill="x", pady=(2, 6))
+        ttk.Label(preview_row, text="Preview:").pack(side="left")
+        self.preview = ttk.Label(preview_row, text="", font=("TkDefaultFont", 11, "bold"))
+        self.preview.pack(side="left", padx=(6, 0))
+        self.profile_note = self._note(body)
+        boot.button(body, "Save profile", self.save_profile).pack(anchor="w", pady=(0, 4))
+        self.name.trace_add("write", lambda *_a: self._preview())
+        self._preview()
+
+        self._section(right, "Password")
+        self.old = self._secret(right, "Current password")
+        self.new = self._secret(right, "New password (8 characters or more)")
+        self.again = self._secret(right, "New password again")
+        self.password_note = self._note(right)
+        boot.button(right, "Change password", self.change_password, "secondary").pack(
+            anchor="w", pady=(0, 4)
+        )
+
+        self._section(body, "Appearance and notifications")
+        self.theme = tk.StringVar(value=theme)
+        row = ttk.Frame(body)
+        row.pack(fill="x", pady=(2, 4))
+        ttk.Label(row, text="Theme:").pack(side="left", padx=(0, 8))
+        for title, mode in (("Light", LIGHT), ("Dark", DARK)):
+            ttk.Radiobutton(
+                row, text=f" {title}", value=mode, variable=self.theme, command=self._theme
+            ).pack(side="left", padx=(0, 12))
+        self.notify = tk.BooleanVar(value=notifications)
+        self.sound = tk.BooleanVar(value=sound)
+        for text, var in (
+            ("Desktop notifications for messages out of view", self.notify),
+            ("Ring the bell for new messages", self.sound),
+        ):
+            boot.toggle(body, text, var, self._notifications).pack(anchor="w", pady=3)
+
+        self.logout_button = boot.button(self.buttons, "Log out", self.logout, "danger-outline")
+        self.logout_button.pack(side="left")
+        self.button("Close", self.close)
+
+    # -- building --------------------------------------------------------------------------
+    def _section(self, parent: ttk.Frame, title: str) -> None:
+        first = not parent.winfo_children()
+        label = ttk.Label(parent, text=title.upper(), font=("TkDefaultFont", 9, "bold"))
+        label.configure(foreground=self.palette.muted)
+        label.pack(anchor="w", pady=(0 if first else 14, 4))
+        ttk.Separator(parent).pack(fill="x", pady=(0, 8))
+
+    def _secret(self, parent: ttk.Frame, label: str) -> tk.StringVar:
+        ttk.Label(parent, text=label).pack(anchor="w")
+        var = tk.StringVar()
+        ttk.Entry(parent, textvariable=var, show="•", width=30).pack(fill="x", pady=(2, 8))
+        return var
+
+    def _note(self, parent: ttk.Frame) -> ttk.Label:
+        note = ttk.Label(parent, text="", wraplength=360)
+        note.pack(anchor="w")
+        return note
+
+    def _say(self, note: ttk.Label, text: str, ok: bool) -> None:
+        if note.winfo_exists():
+            note.configure(
+                text=text, foreground=self.palette.success if ok else self.palette.danger
+            )
+
+    # -- profile ---------------------------------------------------------------------------
+    def _picker(self, color: str) -> Callable[[object], None]:
+        return lambda _event: self.pick(color)
+
+    def pick(self, color: str) -> None:
+        self.color.set(color.lower())
+        self._preview()
+
+    def choose(self) -> None:
+        _rgb, chosen = colorchooser.askcolor(self.color.get(), parent=self.top, title="Colour")
+        if chosen:
+            self.pick(str(chosen))
+
+    def _preview(self) -> None:
+        color = self.color.get()
+        shown = readable(color, self.palette.bg) if HEX.match(color) else self.palette.fg
+        self.preview.configure(text=self.name.get().strip() or "?", foreground=shown)
+        for label, swatch in zip(self.swatches, SWATCHES, strict=True):
+            selected = swatch == color.lower()
+            label.configure(
+                relief="solid" if selected else "flat",
+                highlightthickness=2 if selected else 0,
+                highlightbackground=self.palette.fg,
+            )
+
+    def save_profile(self) -> None:
+        self.profile_note.configure(text="Saving…", foreground=self.palette.muted)
+        self.actions.save_profile(
+            self.name.get(),
+            self.color.get(),
+            lambda error: self._say(self.profile_note, error or "Saved.", error is None),
+        )
+
+    # -- password --------------------------------------------------------------------------
+    def change_password(self) -> None:
+        old, new, again = self.old.get(), self.new.get(), self.again.get()
+        if not old or not new:
+            return self._say(self.password_note, "Fill in your current and new password.", False)
+        if new != again:
+            return self._say(self.password_note, "The two new passwords differ.", False)
+
+        def done(error: str | None) -> None:
+            if error is None:
+                for var in (self.old, self.new, self.again):
+                    var.set("")
+            text = error or "Password changed. Your other devices were logged out."
+            self._say(self.password_note, text, error is None)
+
+        self.password_note.configure(text="Changing…", foreground=self.palette.muted)
+        self.actions.change_password(old, new, done)
+
+    # -- the rest --------------------------------------------------------------------------
+    def _theme(self) -> None:
+        self.actions.set_theme(self.theme.get())
+
+    def _notifications(self) -> None:
+        self.actions.set_notifications(self.notify.get(), self.sound.get())
+
+    def logout(self) -> None:
+        self.close()
+        self.actions.logout()
+
+    def restyle(self, palette: Palette) -> None:
+        self.palette = palette
+        self._preview()

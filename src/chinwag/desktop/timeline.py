@@ -1,0 +1,346 @@
+"""The timeline: one read-only Tk Text showing the current room's messages.
+
+Only the newest `CHUNK` messages of a room are drawn at first, in one `insert` call;
+scrolling to the top draws the next older chunk in front (from memory, then from the
+server's history), keeping the message that was at the top where it was. New messages
+are appended at the mark `confirmed`, which stays before the pending sends at the end.
+At the bottom, new messages scroll into view; scrolled up, the view stays put and a
+"new messages" button appears. So a room of thousands of messages costs what a few
+hundred do, except for the lines the user has actually scrolled through.
+"""
+
+from __future__ import annotations
+
+import bisect
+import tkinter as tk
+import tkinter.font as tkfont
+from collections.abc import Callable
+from tkinter import ttk
+from typing import Any
+
+from chinwag.client.model import RoomState, TimelineChange
+from chinwag.client.state import ChatState
+from chinwag.desktop import boot
+from chinwag.desktop.rows import Layout, Run, count_lines, link_target, user_tag
+from chinwag.desktop.theme import Palette, readable
+from chinwag.protocol.types import Message
+
+Callback = Callable[..., Any]
+#: How many messages are drawn at a time.
+CHUNK = 300
+
+
+def _flatten(runs: list[Run]) -> list[Any]:
+    out: list[Any] = []
+    for text, tags in runs:
+        out.append(text)
+        out.append(tags)
+    return out
+
+
+class TimelineView:
+    def __init__(
+        self,
+        parent: tk.Misc,
+        state: ChatState,
+        *,
+        on_load_older: Callback,
+        on_scrolled: Callback,
+        on_action: Callback,
+        on_url: Callback,
+    ) -> None:
+        self.state = state
+        self.on_load_older = on_load_older
+        self.on_scrolled = on_scrolled
+        self.on_action = on_action
+        self.on_url = on_url
+        self.frame = ttk.Frame(parent)
+        self.text = tk.Text(
+            self.frame,
+            wrap="word",
+            state="disabled",
+            relief="flat",
+            borderwidth=0,
+            highlightthickness=0,
+            padx=16,
+            pady=8,
+            takefocus=0,
+            cursor="arrow",
+            undo=False,
+        )
+        self.scrollbar = boot.scrollbar(self.frame, self.text.yview)
+        self.text.configure(yscrollcommand=self._on_scroll)  # type: ignore[arg-type]
+        self.text.grid(row=0, column=0, sticky="nsew")
+        self.scrollbar.grid(row=0, column=1, sticky="ns")
+        self.frame.rowconfigure(0, weight=1)
+        self.frame.columnconfigure(0, weight=1)
+        self.jump = ttk.Button(self.frame, text="", command=self.scroll_to_bottom)
+        self.layout = Layout(state.display_name)
+        self.room_id: str | None = None
+        self.at_bottom = True
+        #: (first line, seq) of each message drawn, ascending.
+        self._starts: list[tuple[int, int]] = []
+        self._last: Message | None = None
+        self._revealing = False
+        self._next_line = 2
+        self._make_fonts()
+        self._make_tags()
+
+    # -- look ------------------------------------------------------------------------------
+    def _make_fonts(self) -> None:
+        base = tkfont.nametofont("TkDefaultFont").actual()
+        family, size = base["family"], max(10, abs(int(base["size"])))
+        self.fonts = {
+            "body": tkfont.Font(family=family, size=size + 1),
+            "name": tkfont.Font(family=family, size=size + 1, weight="bold"),
+            "small": tkfont.Font(family=family, size=size - 1),
+            "small_bold": tkfont.Font(family=family, size=size - 1, weight="bold"),
+            "italic": tkfont.Font(family=family, size=size, slant="italic"),
+        }
+        self.text.configure(font=self.fonts["body"])
+
+    def _make_tags(self) -> None:
+        t, f = self.text, self.fonts
+        t.tag_configure("header", font=f["small"], justify="center", spacing1=6, spacing3=6)
+        t.tag_configure("day", font=f["small_bold"], justify="center", spacing1=14, spacing3=6)
+        t.tag_configure("marker", font=f["small_bold"], justify="center", spacing1=4, spacing3=4)
+        t.tag_configure("system", font=f["italic"], spacing1=3, spacing3=3)
+        t.tag_configure("time", font=f["small"])
+        t.tag_configure("name", font=f["name"], spacing1=9)
+        t.tag_configure("body", spacing3=2)
+        t.tag_configure("pending")
+        t.tag_configure("failed")
+        t.tag_configure("deleted", font=f["italic"])
+        t.tag_configure("note", font=f["small"])
+        t.tag_configure("url", underline=True)
+        t.tag_configure("action", underline=True, font=f["small_bold"])
+        for tag in ("url", "action"):
+            t.tag_bind(tag, "<Enter>", lambda _e: self.text.configure(cursor="hand2"))
+            t.tag_bind(tag, "<Leave>", lambda _e: self.text.configure(cursor="arrow"))
+        t.tag_bind("url", "<ButtonRelease-1>", self._click_url)
+        t.tag_bind("action", "<ButtonRelease-1>", self._click_action)
+
+    def apply_theme(self, pal: Palette) -> None:
+        self.palette = pal
+        t = self.text
+        t.configure(  # all of it again: a theme switch restyles plain Tk widgets too
+            background=pal.bg,
+            foreground=pal.fg,
+            highlightthickness=0,
+            borderwidth=0,
+            relief="flat",
+            padx=16,
+            pady=8,
+            selectbackground=pal.select_bg,
+            selectforeground=pal.select_fg,
+            inactiveselectbackground=pal.select_bg,
+            insertbackground=pal.fg,
+        )
+        for tag in ("header", "day", "system", "time", "pending", "deleted"):
+            t.tag_configure(tag, foreground=pal.muted)
+        t.tag_configure("marker", foreground=pal.marker)
+        t.tag_configure("failed", foreground=pal.danger)
+        t.tag_configure("note", foreground=pal.danger)
+        t.tag_configure("url", foreground=pal.link)
+        t.tag_configure("action", foreground=pal.link)
+        self.set_user_colors()
+
+    def set_user_colors(self) -> None:
+        bg = self.palette.bg
+        for user in self.state.users.values():
+            color = readable(user.color, bg)
+            self.text.tag_configure(user_tag(user.username), foreground=color)
+
+    # -- drawing ---------------------------------------------------------------------------
+    def show(self, rs: RoomState | None, *, keep_view: bool = False) -> None:
+        """Redraw the room's newest chunk (or from the marker, or from the message at
+        the top of the view when `keep_view`)."""
+        anchor = self.top_seq() if keep_view and rs and rs.id == self.room_id else None
+        self.room_id = rs.id if rs else None
+        self._starts, self._last = [], None
+        args: list[Any] = []
+        if rs is not None:
+            start = max(0, len(rs.seqs) - CHUNK)
+            for keep in (rs.marker_seq, anchor):
+                if keep is not None:
+                    start = min(start, max(0, bisect.bisect_left(rs.seqs, keep) - 20))
+            args = self._runs(rs, rs.seqs[start:], 2, header=True)
+        t = self.text
+        t.configure(state="normal")
+        t.delete("1.0", "end")
+        if args:
+            t.insert("end", *args)
+        t.mark_set("confirmed", "end-1c")
+        t.mark_gravity("confirmed", "right")
+        self._draw_pending(rs)
+        t.configure(state="disabled")
+        if anchor is not None:
+            self.scroll_to_seq(anchor)
+        elif rs is not None and rs.marker_seq is not None and rs.marker_seq in rs.messages:
+            self.scroll_to_seq(rs.marker_seq, above=2)
+        else:
+            t.yview_moveto(1.0)
+        self.show_jump(rs.unseen_below if rs else 0)
+
+    def _runs(self, rs: RoomState, seqs: list[int], line: int, *, header: bool) -> list[Any]:
+        """The runs of `seqs` (after `self._last`), recording where each one starts."""
+        args = _flatten(self._header(rs, seqs[0] if seqs else None)) if header else []
+        for seq in seqs:
+            msg = rs.messages[seq]
+            runs = self.layout.message(msg, self._last, marker=seq == rs.marker_seq)
+            self._starts.append((line, seq))
+            line += count_lines(runs)
+            args.extend(_flatten(runs))
+            self._last = msg
+        self._next_line = line
+        return args
+
+    def _header(self, rs: RoomState, first: int | None) -> list[Run]:
+        if first is not None and (first > rs.seqs[0] or (rs.more_before and first > 1)):
+            return [("Scroll up for older messages\n", ("header",))]
+        title = self.state.room_title(rs.id)
+        where = f"your conversation with {title}" if rs.room.kind == "dm" else f"#{title}"
+        return [(f"This is the beginning of {where}.\n", ("header",))]
+
+    def update(self, rs: RoomState, change: TimelineChange) -> None:
+        if rs.id != self.room_id or change.reset:
+            self.show(rs, keep_view=rs.id == self.room_id and not self.at_bottom)
+            return
+        stick = self.at_bottom
+        t = self.text
+        t.configure(state="normal")
+        appended = [seq for seq in change.appended if seq in rs.messages]
+        if appended:
+            args = self._runs(rs, appended, self._confirmed_line(), header=False)
+            t.insert("confirmed", *args)
+        if change.pending or change.appended:
+            self._draw_pending(rs)
+        t.configure(state="disabled")
+        if change.prepended:
+            self.reveal_older(rs)
+        if stick:
+            t.yview_moveto(1.0)
+        self.show_jump(rs.unseen_below)
+
+    def reveal_older(self, rs: RoomState) -> bool:
+        """Draw the chunk of held messages just older than those drawn, in front,
+        keeping the view where it is. False when there is none (ask the server)."""
+        if rs.id != self.room_id or not self._starts:
+            return False
+        first_seq = self._starts[0][1]
+        i = bisect.bisect_left(rs.seqs, first_seq)
+        if i == 0:
+            self._redraw_header(rs)
+            return False
+        anchor = self.top_seq()
+        chunk = rs.seqs[max(0, i - CHUNK) : i]
+        old_starts = self._starts
+        end_of_first = old_starts[1][0] if len(old_starts) > 1 else self._confirmed_line()
+        # Redraw the old first message too: its day line and grouping depend on what
+        # now comes before it.
+        self._starts, last = [], self._last
+        self._last = None
+        args = self._runs(rs, [*chunk, first_seq], 2, header=True)
+        shift = self._next_line - end_of_first
+        self._starts += [(line + shift, seq) for line, seq in old_starts[1:]]
+        self._last = last
+        t = self.text
+        t.configure(state="normal")
+        t.delete("1.0", f"{end_of_first}.0")
+        t.insert("1.0", *args)
+        t.configure(state="disabled")
+        if anchor is not None:
+            self.scroll_to_seq(anchor)
+        return True
+
+    def _confirmed_line(self) -> int:
+        return int(self.text.index("confirmed").split(".")[0])
+
+    def _redraw_header(self, rs: RoomState) -> None:
+        first = self._starts[0][1] if self._starts else None
+        text, tags = self._header(rs, first)[0]
+        t = self.text
+        if t.get("1.0", "1.end") + "\n" != text:
+            t.configure(state="normal")
+            t.delete("1.0", "2.0")
+            t.insert("1.0", text, tags)
+            t.configure(state="disabled")
+
+    def _draw_pending(self, rs: RoomState | None) -> None:
+        t = self.text
+        t.delete("confirmed", "end-1c")
+        me = self.state.me
+        if rs is None or not rs.pending or me is None:
+            return
+        args: list[Any] = []
+        for i, item in enumerate(rs.pending.values()):
+            args.extend(_flatten(self.layout.pending(item, me.username, self._last, i == 0)))
+        # At the mark, which must stay before what is inserted here (left gravity).
+        t.mark_gravity("confirmed", "left")
+        t.insert("confirmed", *args)
+        t.mark_gravity("confirmed", "right")
+
+    # -- scrolling -------------------------------------------------------------------------
+    def _on_scroll(self, first: str, last: str) -> None:
+        self.scrollbar.set(first, last)
+        if float(first) <= 0.0 and float(last) >= 1.0:
+            self.scrollbar.grid_remove()
+        else:
+            self.scrollbar.grid()
+        at_bottom = float(last) >= 0.999
+        if at_bottom != self.at_bottom:
+            self.at_bottom = at_bottom
+            self.on_scrolled(at_bottom)
+        if float(first) <= 0.0 and self.room_id is not None and not self._revealing:
+            self._revealing = True
+            self.text.after_idle(self._at_top)
+
+    def _at_top(self) -> None:
+        self._revealing = False
+        rs = self.state.rooms.get(self.room_id or "")
+        if rs is not None and not self.reveal_older(rs):
+            self.on_load_older(rs.id)
+
+    def top_seq(self) -> int | None:
+        """The seq of the message at the top of the view."""
+        if not self._starts:
+            return None
+        line = int(self.text.index("@0,0").split(".")[0])
+        i = bisect.bisect_right(self._starts, (line, 2**63)) - 1
+        return self._starts[max(i, 0)][1]
+
+    def line_of(self, seq: int) -> int | None:
+        i = bisect.bisect_left(self._starts, seq, key=lambda start: start[1])
+        if i < len(self._starts) and self._starts[i][1] == seq:
+            return self._starts[i][0]
+        return None
+
+    def scroll_to_seq(self, seq: int, above: int = 0) -> None:
+        line = self.line_of(seq)
+        if line is not None:
+            self.text.yview(f"{max(1, line - above)}.0")
+
+    def scroll_to_bottom(self) -> None:
+        self.text.yview_moveto(1.0)
+        self.show_jump(0)
+
+    def show_jump(self, count: int) -> None:
+        if count > 0 and not self.at_bottom:
+            label = "1 new message" if count == 1 else f"{count} new messages"
+            self.jump.configure(text=f"↓  {label}")
+            self.jump.place(relx=0.5, rely=1.0, y=-10, anchor="s")
+        else:
+            self.jump.place_forget()
+
+    # -- clicks ----------------------------------------------------------------------------
+    def _click_url(self, _event: Any) -> None:
+        found = self.text.tag_prevrange("url", "current + 1c")
+        if found:
+            self.on_url(link_target(self.text.get(*found)))
+
+    def _click_action(self, _event: Any) -> None:
+        for tag in self.text.tag_names("current"):
+            kind, _, cmid = tag.partition(":")
+            if kind in ("retry", "discard") and cmid:
+                self.on_action(kind, cmid)
+                return

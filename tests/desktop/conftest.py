@@ -1,0 +1,172 @@
+"""Driving the real Tk app: an Xvfb display per test, a server on loopback in a thread.
+
+Tk lives in the test's own thread; the server (and any second client) runs on an asyncio
+loop in another thread, reached through `LoopThread.run`. Tests wait by pumping Tk's
+event loop (`pump_until`), never by touching widgets from another thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Coroutine, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from tests.client.conftest import RestartableServer
+from tests.conftest import unavailable
+
+T = TypeVar("T")
+SCREEN = "1280x800x24"
+
+
+def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
+    """`Xvfb :N` on a display number nobody uses, once it answers X11 connections."""
+    for number in random.sample(range(100, 1000), 40):
+        if Path(f"/tmp/.X{number}-lock").exists() or _x_answers(number, timeout=0):
+            continue  # taken (the socket check also sees servers of other file systems)
+        proc = subprocess.Popen(
+            ["Xvfb", f":{number}", "-screen", "0", SCREEN, "-nolisten", "tcp"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
+        )
+        if _x_answers(number, timeout=15, proc=proc):
+            return proc, f":{number}"
+        proc.kill()
+        proc.wait()
+    raise RuntimeError("could not start Xvfb on a free display")
+
+
+def _die_with_parent() -> None:
+    """In the child: ask Linux to end it when the test process dies, even by SIGKILL
+    (a killed test run must not leave an X server behind)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _x_answers(number: int, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> bool:
+    """Whether an X server on display `number` accepts a connection: send the X11
+    setup request on the socket Xlib uses first (the abstract one on Linux, else the
+    file) and read the status byte."""
+    addresses = [f"/tmp/.X11-unix/X{number}"]
+    if sys.platform.startswith("linux"):
+        addresses.insert(0, "\0" + addresses[0])
+    deadline = time.monotonic() + timeout
+    while True:
+        for address in addresses:
+            try:
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                    sock.settimeout(2)
+                    sock.connect(address)
+                    sock.sendall(b"l\0\x0b\0\0\0\0\0\0\0\0\0")
+                    if sock.recv(1) == b"\x01":
+                        return True
+            except OSError:
+                pass
+        if time.monotonic() >= deadline or (proc is not None and proc.poll() is not None):
+            return False
+        time.sleep(0.02)
+
+
+@pytest.fixture(scope="session")
+def _xvfb() -> Iterator[str]:
+    """One Xvfb for the session. Tk never closes a display it opened, so a server
+    stopped while the process lives would make Xlib end the process at Tk's next poll:
+    it is stopped once, after the last test."""
+    if shutil.which("Xvfb") is None:
+        unavailable("Xvfb is not installed (apt install xvfb)")
+    try:
+        import tkinter  # noqa: F401
+    except ImportError:
+        unavailable("tkinter is not installed (apt install python3-tk)")
+    proc, name = start_xvfb()
+    try:
+        yield name
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture
+def display(_xvfb: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """DISPLAY set to the session's Xvfb for this test."""
+    monkeypatch.setenv("DISPLAY", _xvfb)
+    return _xvfb
+
+
+class LoopThread:
+    """An asyncio loop in a thread, for the server and the other clients of a test."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 20.0) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def close(self) -> None:
+        async def cancel_all() -> None:
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        self.run(cancel_all())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+        self.loop.close()
+
+
+@pytest.fixture
+def loop_thread() -> Iterator[LoopThread]:
+    lt = LoopThread()
+    yield lt
+    lt.close()
+
+
+@pytest.fixture
+def chat_server(loop_thread: LoopThread, tmp_path: Path) -> Iterator[RestartableServer]:
+    srv = RestartableServer(tmp_path / "server")
+    srv.data_dir.mkdir()
+    loop_thread.run(srv.start())
+    yield srv
+    loop_thread.run(srv.stop())
+
+
+def pump_until(root: Any, pred: Callable[[], Any], timeout: float = 10.0, what: str = "") -> Any:
+    """Run Tk's event loop until `pred()` is truthy; its value is returned."""
+    deadline = time.monotonic() + timeout
+    while True:
+        root.update()
+        value = pred()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or pred}")
+        time.sleep(0.01)
+
+
+def pump(root: Any, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        root.update()
+        time.sleep(0.01)
