@@ -1,0 +1,1 @@
+"""`chinwag bench`: the load generator and its scenarios (see docs/benchmarks.md)."""
