@@ -23,7 +23,7 @@ from chinwag.client.events import (
     Status,
     StatusChanged,
 )
-from chinwag.protocol.events import Kicked, RoomUpdated, TypingEvent
+from chinwag.protocol.events import Kicked, MessageDeleted, RoomUpdated, TypingEvent
 from chinwag.protocol.types import Message
 from chinwag.server.app import create_app
 from tests.client.conftest import Recorder, RestartableServer
@@ -222,6 +222,32 @@ async def test_sync_repeats_while_more(restartable: RestartableServer, clients: 
     syncs = [e for e in events.events if isinstance(e, MessagesLoaded) and e.source == "sync"]
     assert len(syncs) >= 3  # 12 new messages (bob joined + 11) in pages of 4
     assert_gap_free(events.messages("general"))
+    await bob.close()
+
+
+async def test_deletions_made_while_offline_arrive_with_the_sync(
+    restartable: RestartableServer, clients: Make
+) -> None:
+    ada, events = await clients(
+        restartable.address, backoff_base=60.0, backoff_cap=60.0, rng=lambda: 1.0
+    )
+    await ada.register("ada", PASSWORD)
+    bob = await register(restartable.url, "bob")
+    sent = [
+        (await bob.ok("send", room="general", body=f"m{i}", client_msg_id=f"m{i}"))["message"]
+        for i in range(3)
+    ]
+    await events.wait_message("general", "m2")
+    await bob.close()
+    await restartable.stop()
+    await events.wait_status(Status.RECONNECTING)
+    await restartable.start()
+    bob = await login(restartable.url, "bob")
+    await bob.ok("delete_message", room="general", seq=sent[1]["seq"])
+    ada.reconnect_now()
+    await events.wait_status(Status.CONNECTED)
+    deleted = await events.wait_for(lambda e: isinstance(e, MessageDeleted))
+    assert deleted == MessageDeleted(room="general", seq=sent[1]["seq"])
     await bob.close()
 
 

@@ -156,6 +156,35 @@ async def test_delete_message(server: RunningServer) -> None:
         await client.close()
 
 
+async def test_sync_reports_deletions_made_while_away(server: RunningServer) -> None:
+    alice = await register(server.url, "alice")
+    bob = await register(server.url, "bob")
+    sent = [
+        (await alice.ok("send", room="general", body=f"m{i}", client_msg_id=f"a{i}"))["message"]
+        for i in range(4)
+    ]
+    await bob.message("general", "m3")
+    seen = sent[-1]["seq"]
+    token = bob.token
+    await bob.close()
+    for message in (sent[1], sent[2]):
+        await alice.ok("delete_message", room="general", seq=message["seq"])
+    later = (await alice.ok("send", room="general", body="m4", client_msg_id="a4"))["message"]
+    await alice.ok("delete_message", room="general", seq=later["seq"])
+    bob = await WsClient.connect(server.url)
+    await bob.ok("resume", token=token)
+    reply = await bob.ok("sync", since={"general": seen})
+    # deleted before `since`: listed by seq; after it: the message itself, blanked
+    assert reply["deleted"] == {"general": [sent[1]["seq"], sent[2]["seq"]]}
+    assert [(m["seq"], m["body"], m["deleted"]) for m in reply["messages"]] == [
+        (later["seq"], "", True)
+    ]
+    # nothing deleted: the room is left out
+    assert (await bob.ok("sync", since={"general": sent[0]["seq"]}))["deleted"] == {}
+    await alice.close()
+    await bob.close()
+
+
 async def test_rate_limit_answers_without_disconnecting(start_server: StartServer) -> None:
     server = await start_server(rate_limit=1.0, rate_burst=3)
     alice = await register(server.url, "alice")

@@ -144,3 +144,22 @@ async def test_room_kick_updates_the_member_count(server: RunningServer) -> None
     assert updated["room"]["id"] == "den"
     for client in (owner, bob):
         await client.close()
+
+
+async def test_a_room_mute_survives_leaving_and_rejoining(server: RunningServer) -> None:
+    admin = await register(server.url, "admin")
+    owner = await register(server.url, "owner")
+    bob = await register(server.url, "bob")
+    await owner.ok("create_room", name="den")
+    await bob.ok("join", room="den")
+    await owner.ok("mute", user="bob", seconds=600, room="den")
+    await bob.error("send", "muted", room="den", body="hey", client_msg_id="1")
+    await bob.ok("leave", room="den")
+    await bob.ok("join", room="den")
+    muted = await bob.error("send", "muted", room="den", body="hey", client_msg_id="2")
+    assert 590 < muted["retry_after"] <= 600
+    await bob.ok("send", room="general", body="still fine here", client_msg_id="3")
+    await owner.ok("mute", user="bob", seconds=0, room="den")
+    await bob.ok("send", room="den", body="thanks", client_msg_id="4")
+    for client in (admin, owner, bob):
+        await client.close()

@@ -81,6 +81,33 @@ async def test_member_mute(store: SqlStore) -> None:
         await store.set_member_muted("general", "bob", 1)
 
 
+async def test_a_room_mute_outlives_leaving_and_rejoining(store: SqlStore) -> None:
+    await make_user(store, "alice")
+    await make_user(store, "bob")
+    await store.ensure_room("general", "General", "public", now=1)
+    await store.ensure_room("other", "Other", "public", now=1)
+    for room in ("general", "other"):
+        await store.add_member(room, "alice", role="member", now=1)
+    await store.add_member("general", "bob", role="member", now=1)
+    await store.set_member_muted("general", "alice", 5_000)
+    assert await store.remove_member("general", "alice")
+    assert await store.remove_member("general", "bob")  # never muted: nothing parked
+    assert await store.add_member("general", "ALICE", role="member", now=2)
+    member = await store.get_member("general", "alice")
+    assert member is not None and member.muted_until == 5_000
+    # The mute was taken back, not copied: after an unmute, leaving and rejoining is clean.
+    await store.set_member_muted("general", "alice", 0)
+    await store.remove_member("general", "alice")
+    await store.add_member("general", "alice", role="member", now=3)
+    member = await store.get_member("general", "alice")
+    assert member is not None and member.muted_until == 0
+    # A mute belongs to its room and its user.
+    await store.add_member("general", "bob", role="member", now=4)
+    for room, user in (("other", "alice"), ("general", "bob")):
+        member = await store.get_member(room, user)
+        assert member is not None and member.muted_until == 0
+
+
 async def test_room_bans(store: SqlStore) -> None:
     await make_user(store, "alice")
     await make_user(store, "bob")

@@ -146,3 +146,21 @@ async def test_get_and_delete_message(store: SqlStore, room: str) -> None:
     # The seq stays taken.
     fourth, _ = await store.append_message(room, "bob", "m4", client_msg_id=None, now=9)
     assert fourth.seq == 4
+
+
+async def test_deleted_seqs_up_to_a_seq_newest_first_limited(store: SqlStore, room: str) -> None:
+    await send(store, 8)
+    await store.ensure_room("other", "Other", "public", now=1)
+    await send(store, 3, room="other")
+    assert await store.deleted_seqs(room, 8, 10) == []
+    for seq in (2, 5, 7):
+        await store.delete_message(room, seq)
+    await store.delete_message("other", 1)
+    assert await store.deleted_seqs(room, 8, 10) == [2, 5, 7]
+    assert await store.deleted_seqs(room, 6, 10) == [2, 5]
+    assert await store.deleted_seqs(room, 8, 2) == [5, 7]
+    assert await store.deleted_seqs(room, 1, 10) == []
+    assert await store.deleted_seqs(room, 0, 10) == []
+    assert await store.deleted_seqs(room, 8, 0) == []
+    assert await store.deleted_seqs("other", 3, 10) == [1]
+    assert await store.deleted_seqs("nowhere", 3, 10) == []

@@ -20,7 +20,7 @@ from chinwag.store.sql.tables import metadata
 from tests.store.helpers import make_user
 
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
-TABLES = {"users", "sessions", "rooms", "members", "room_bans", "messages"}
+TABLES = {"users", "sessions", "rooms", "members", "room_bans", "room_mutes", "messages"}
 
 
 def schema_diff(conn: Connection) -> list[Any]:
@@ -67,7 +67,7 @@ async def test_open_store_migrates_to_head_and_matches_tables(db_url: str) -> No
     await store.close()
     diff, current, tables = await inspect_db(db_url)
     assert diff == []
-    assert current == HEAD == "0001"
+    assert current == HEAD == "0002"
     assert tables >= TABLES
 
 
@@ -76,7 +76,7 @@ async def test_alembic_cli_builds_the_same_schema(db_url: str) -> None:
     diff, current, _ = await inspect_db(db_url)
     assert diff == []
     assert current == HEAD
-    assert "0001" in await alembic(db_url, "current")
+    assert "0002" in await alembic(db_url, "current")
     # The store opens a database the CLI migrated, and migrating again changes nothing.
     store = await open_store(db_url)
     await make_user(store, "alice")
@@ -91,6 +91,33 @@ async def test_alembic_cli_downgrades_and_upgrades_again(db_url: str) -> None:
     assert current is None
     assert not TABLES & tables
     await alembic(db_url, "upgrade", "head")
+    diff, current, _ = await inspect_db(db_url)
+    assert (diff, current) == ([], HEAD)
+
+
+def index_names(conn: Connection) -> set[str]:
+    return {ix["name"] for ix in inspect(conn).get_indexes("messages") if ix["name"]}
+
+
+async def test_upgrade_from_0001_keeps_data_and_adds_the_deletion_index(db_url: str) -> None:
+    await alembic(db_url, "upgrade", "0001")
+    db = open_database(db_url)
+    try:
+        assert "ix_messages_deleted" not in await db.read(index_names)
+    finally:
+        await db.close()
+    await alembic(db_url, "upgrade", "head")
+    store = await open_store(db_url)
+    try:
+        assert "ix_messages_deleted" in await store.db.read(index_names)
+        await make_user(store, "alice")
+        room = await store.create_room("chat", "Chat", "public", owner="alice", topic="", now=1)
+        for i in range(4):
+            await store.append_message(room.id, "alice", f"m{i}", client_msg_id=f"c{i}", now=2)
+        await store.delete_message(room.id, 3)
+        assert await store.deleted_seqs(room.id, 5, 10) == [3]
+    finally:
+        await store.close()
     diff, current, _ = await inspect_db(db_url)
     assert (diff, current) == ([], HEAD)
 

@@ -18,7 +18,7 @@ from chinwag.client.events import MessagesLoaded, RoomsLoaded, Status, UsersLoad
 from chinwag.client.operations import ClientBase
 from chinwag.protocol import replies as rp
 from chinwag.protocol import requests as rq
-from chinwag.protocol.events import MessageEvent, RoomUpdated
+from chinwag.protocol.events import MessageDeleted, MessageEvent, RoomUpdated
 from chinwag.protocol.types import Message, Room
 
 log = logging.getLogger("chinwag.client")
@@ -51,6 +51,11 @@ class Timeline(ClientBase):
             for room, messages in by_room.items():
                 if room in self.last_seq:
                     self._accept(room, messages, "sync")
+            # Deleted while this client was away: as if the events had come.
+            for room, seqs in reply.deleted.items():
+                if room in self.last_seq:
+                    for seq in seqs:
+                        self._emit(MessageDeleted(room=room, seq=seq))
             before, pending = pending, {}
             for room in reply.more:
                 if room in self.last_seq and self.last_seq[room] > before.get(room, -1):

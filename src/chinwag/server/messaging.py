@@ -82,11 +82,16 @@ async def history(ctx: Context, conn: Connection, req: rq.History) -> HistoryOk:
     return HistoryOk(id=None, messages=messages[1:] if more else messages, more=more)
 
 
+#: Most deleted seqs `sync` reports per room (the newest): what a client still shows.
+DELETED_LIMIT = 1000
+
+
 async def sync(ctx: Context, conn: Connection, req: rq.Sync) -> SyncOk:
     me = ctx.user(conn)
     mine = {room.id for room in await ctx.store.rooms_of(me.username)}
     messages: list[Message] = []
     more: list[str] = []
+    deleted: dict[str, list[int]] = {}
     for room in sorted(req.since):
         if room not in mine:
             continue
@@ -95,7 +100,10 @@ async def sync(ctx: Context, conn: Connection, req: rq.Sync) -> SyncOk:
             more.append(room)
             batch = batch[: req.limit]
         messages.extend(batch)
-    return SyncOk(id=None, messages=messages, more=more)
+        gone = await ctx.store.deleted_seqs(room, req.since[room], DELETED_LIMIT)
+        if gone:
+            deleted[room] = gone
+    return SyncOk(id=None, messages=messages, more=more, deleted=deleted)
 
 
 #: Typing is announced to a room at most this often per connection; more is dropped.

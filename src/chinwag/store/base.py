@@ -138,7 +138,10 @@ class Store(Protocol):
 
     async def member_usernames(self, room_id: str) -> list[str]: ...
 
-    async def set_member_muted(self, room_id: str, username: str, until: int) -> None: ...
+    async def set_member_muted(self, room_id: str, username: str, until: int) -> None:
+        """Mute a member in the room until `until` (0: unmute). The mute outlives leaving:
+        `remove_member` keeps it and `add_member` restores it."""
+        ...
 
     async def set_room_ban(
         self, room_id: str, username: str, *, banned: bool, reason: str = "", now: int = 0
@@ -175,6 +178,11 @@ class Store(Protocol):
     async def history_before(self, room_id: str, before: int | None, limit: int) -> list[Message]:
         """The `limit` newest messages with seq < `before` (or the newest at all), oldest
         first."""
+        ...
+
+    async def deleted_seqs(self, room_id: str, upto: int, limit: int) -> list[int]:
+        """The seqs of deleted messages with seq <= `upto`: the newest `limit` of them,
+        in ascending order."""
         ...
 
     async def get_message(self, room_id: str, seq: int) -> Message | None: ...

@@ -124,6 +124,19 @@ _BEFORE = (
     .limit(bindparam("limit"))
 )
 
+#: `deleted` written bare, as in the partial index `ix_messages_deleted`, which SQLite
+#: uses only for a query whose WHERE names its condition the same way.
+_DELETED = (
+    select(messages.c.seq)
+    .where(
+        messages.c.room_id == bindparam("room"),
+        text("deleted"),
+        messages.c.seq <= bindparam("upto"),
+    )
+    .order_by(messages.c.seq.desc())
+    .limit(bindparam("limit"))
+)
+
 
 def append_batch(conn: Connection, batch: Sequence[Append], names: dict[str, str]) -> list[Outcome]:
     """Store a batch of sends in order and say what became of each.
@@ -265,6 +278,11 @@ def history_before(conn: Connection, room_id: str, before: int | None, limit: in
         before = (1 << 62) + 1  # beyond any seq; keeps one statement for both cases
     rows = conn.execute(_BEFORE, {"room": room_id, "before": before, "limit": limit}).all()
     return [message(row) for row in reversed(rows)]
+
+
+def deleted_seqs(conn: Connection, room_id: str, upto: int, limit: int) -> list[int]:
+    rows = conn.execute(_DELETED, {"room": room_id, "upto": upto, "limit": limit})
+    return sorted(row[0] for row in rows)
 
 
 def get_message(conn: Connection, room_id: str, seq: int) -> Message | None:

@@ -1,4 +1,4 @@
-"""Units of work on rooms, membership and room bans."""
+"""Units of work on rooms, membership, room bans and room mutes."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from chinwag.core.validation import canonical
 from chinwag.protocol.types import RoomKind, RoomRole
 from chinwag.store.base import NoSuchRecord, StoreError
 from chinwag.store.sql.dialect import insert_ignore, upsert
-from chinwag.store.sql.tables import members, room_bans, rooms, users
+from chinwag.store.sql.tables import members, room_bans, room_mutes, rooms, users
 
 
 def room_record(row: Any) -> RoomRecord:
@@ -185,18 +185,36 @@ def add_member(conn: Connection, room_id: str, username: str, role: RoomRole, no
         raise NoSuchRecord(f"no room {room_id!r} or no user {username!r}") from None
     if added:
         _count_members(conn, room_id, 1)
+        _restore_mute(conn, room_id, canonical(username))
     return added
 
 
+def _restore_mute(conn: Connection, room_id: str, key: str) -> None:
+    """Take back the mute parked when the user left this room, if any."""
+    where = (room_mutes.c.room_id == room_id) & (room_mutes.c.user_key == key)
+    until = conn.execute(delete(room_mutes).where(where).returning(room_mutes.c.until)).scalar()
+    if until:
+        conn.execute(
+            update(members)
+            .where(members.c.room_id == room_id, members.c.user_key == key)
+            .values(muted_until=until)
+        )
+
+
 def remove_member(conn: Connection, room_id: str, username: str) -> bool:
+    key = canonical(username)
     stmt = (
         delete(members)
-        .where(members.c.room_id == room_id, members.c.user_key == canonical(username))
-        .returning(members.c.user_key)
+        .where(members.c.room_id == room_id, members.c.user_key == key)
+        .returning(members.c.muted_until)
     )
-    if conn.execute(stmt).first() is None:
+    row = conn.execute(stmt).first()
+    if row is None:
         return False
     _count_members(conn, room_id, -1)
+    if row[0]:  # park the mute: leaving and rejoining must not lift it
+        park = upsert(conn.dialect.name, room_mutes, ("room_id", "user_key"), ("until",))
+        conn.execute(park.values(room_id=room_id, user_key=key, until=row[0]))
     return True
 
 

@@ -179,6 +179,11 @@ class SqlStore:
             return []
         return await self.db.read(messages.history_before, room_id, before, limit)
 
+    async def deleted_seqs(self, room_id: str, upto: int, limit: int) -> list[int]:
+        if limit <= 0 or upto <= 0:
+            return []
+        return await self.db.read(messages.deleted_seqs, room_id, upto, limit)
+
     async def get_message(self, room_id: str, seq: int) -> Message | None:
         return await self.db.read(messages.get_message, room_id, seq)
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     MetaData,
     Table,
     Text,
+    text,
 )
 
 NAMING_CONVENTION = {
@@ -100,6 +101,16 @@ room_bans = Table(
     Column("ts", BigInteger, nullable=False),
 )
 
+#: A room mute outlives leaving the room: `leave` parks an unexpired one here and the next
+#: `join` takes it back, so that leaving and rejoining does not lift it.
+room_mutes = Table(
+    "room_mutes",
+    metadata,
+    Column("room_id", Text, _room_fk(), primary_key=True),
+    Column("user_key", Text, _user_fk(), primary_key=True),
+    Column("until", BigInteger, nullable=False),
+)
+
 messages = Table(
     "messages",
     metadata,
@@ -115,4 +126,12 @@ messages = Table(
     Column("deleted", Boolean, nullable=False),
     #: A sender's `client_msg_id` is stored once: the retry of a send finds it here.
     Index("ux_messages_sender_key_client_msg_id", "sender_key", "client_msg_id", unique=True),
+    #: Deletions are rare: `sync` finds a room's deleted seqs here without a scan.
+    Index(
+        "ix_messages_deleted",
+        "room_id",
+        "seq",
+        sqlite_where=text("deleted"),
+        postgresql_where=text("deleted"),
+    ),
 )
