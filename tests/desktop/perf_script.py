@@ -91,7 +91,6 @@ def run(count: int) -> dict[str, Any]:
         Prefs.load(Path(tempfile.mkdtemp(prefix="chinwag-perf-"))),
         server="127.0.0.1:9",
         notifier=Notifier(),
-        confirm_quit=False,
         track_focus=False,
     )
     results: dict[str, Any] = {"messages": count}

@@ -171,7 +171,7 @@ def shoot(
 
     prefs = Prefs.load(Path(tempfile.mkdtemp(prefix="chinwag-shots-config-")))
     prefs.geometry = "1180x720+0+0"
-    app = DesktopApp(prefs, server=address, notifier=Notifier(), confirm_quit=False)
+    app = DesktopApp(prefs, server=address, notifier=Notifier())
     root = app.root
     try:
         view = app.login_view

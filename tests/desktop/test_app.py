@@ -37,7 +37,7 @@ def make_app(display: str, tmp_path: Path) -> Iterator[MakeApp]:
         kwargs.setdefault("notifier", Notifier())
         kwargs.setdefault("client_options", dict(FAST))
         prefs = Prefs.load(config or tmp_path / "config")
-        app = DesktopApp(prefs, server=server, confirm_quit=False, track_focus=False, **kwargs)
+        app = DesktopApp(prefs, server=server, track_focus=False, **kwargs)
         apps.append(app)
         pump(app.root, 0.05)
         return app
@@ -237,6 +237,47 @@ def test_restart_reconnects_and_fills_the_gap(
     history = loop_thread.run(bob.history("general", limit=200))
     assert [m.body for m in history.messages].count("typed while offline") == 1
     assert [m.seq for m in history.messages][-len(rs.seqs) :] == rs.seqs
+
+
+def test_unsent_messages_outlive_quitting_and_go_out_once(
+    make_app: MakeApp,
+    chat_server: RestartableServer,
+    other: Callable[..., Client],
+    loop_thread: LoopThread,
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "unsent"
+    app = make_app(chat_server.address, config)
+    log_in(app, "ada", create=True)
+    app.network.run_sync(lambda c: setattr(c, "backoff_base", 60.0))
+    app.network.run_sync(lambda c: setattr(c, "backoff_cap", 60.0))
+    loop_thread.run(chat_server.stop())
+    pump_until(app.root, lambda: app.state.status.status == Status.RECONNECTING)
+    type_and_send(app, "typed before quitting")
+    type_and_send(app, "and another")
+    app.quit()
+    saved = Prefs.load(config)
+    assert stat.S_IMODE((config / "desktop.json").stat().st_mode) == 0o600
+    assert [m["body"] for m in saved.unsent["ada@" + chat_server.address]] == [
+        "typed before quitting",
+        "and another",
+    ]
+
+    loop_thread.run(chat_server.start())
+    again = make_app(chat_server.address, config)  # the saved token logs straight back in
+    pump_until(
+        again.root,
+        lambda: "and another" in timeline_text(again) and not again.state.rooms["general"].pending,
+        what="the unsent messages stored",
+    )
+    text = timeline_text(again)
+    assert text.index("typed before quitting") < text.index("and another")
+    bob = other("bob")
+    history = loop_thread.run(bob.history("general", limit=50))
+    bodies = [m.body for m in history.messages]
+    assert bodies.count("typed before quitting") == bodies.count("and another") == 1
+    again.close()
+    assert Prefs.load(config).unsent == {}
 
 
 def test_token_is_private_and_logs_straight_back_in(

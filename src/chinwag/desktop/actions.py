@@ -26,7 +26,7 @@ from chinwag.desktop.dialogs import (
 )
 from chinwag.desktop.main_window import MainWindow, popup
 from chinwag.desktop.network import Network
-from chinwag.desktop.prefs import Prefs
+from chinwag.desktop.prefs import Prefs, Unsent
 from chinwag.desktop.settings import SettingsDialog
 from chinwag.desktop.theme import Palette
 
@@ -117,6 +117,31 @@ class UserActions:
                 self._render(self.state.apply(failed))
 
         self.network.call(queue, done)
+
+    def save_unsent(self) -> None:
+        """Keep what the server has not stored yet for this account's next session."""
+        if self.state.me is None:
+            return
+        items = [
+            Unsent(p.room, p.body, p.client_msg_id, p.ts)
+            for rs in self.state.rooms.values()
+            for p in rs.pending.values()
+        ]
+        self.prefs.set_unsent(self.server, self.state.me.username, items)
+
+    def restore_unsent(self) -> None:
+        """Send again, with their ids, the messages a former session left unsent."""
+        if self.state.me is None:
+            return
+        items = self.prefs.take_unsent(self.server, self.state.me.username)
+        update = Update()
+        for item in items:
+            if item.room not in self.state.rooms:
+                continue  # the user left the room meanwhile
+            cmid = item.client_msg_id
+            update.merge(self.state.add_pending(item.room, cmid, item.body, item.ts))
+            self._queue(item.room, item.body, cmid)
+        self._render(update)
 
     def pending_action(self, kind: str, client_msg_id: str) -> None:
         if kind == "retry":

@@ -12,11 +12,10 @@ import logging
 import queue
 import time
 import tkinter as tk
-from tkinter import messagebox
 from typing import Any
 
 from chinwag.client.address import AddressError, server_url
-from chinwag.client.events import TERMINAL, Status, StatusChanged
+from chinwag.client.events import TERMINAL, RoomsLoaded, Status, StatusChanged
 from chinwag.client.model import Update
 from chinwag.client.state import ChatState
 from chinwag.desktop import boot
@@ -53,7 +52,6 @@ class DesktopApp(UserActions):
         theme: str | None = None,
         notifier: Notifier | None = None,
         client_options: dict[str, Any] | None = None,
-        confirm_quit: bool = True,
         track_focus: bool = True,
     ) -> None:
         self.prefs = prefs
@@ -62,7 +60,6 @@ class DesktopApp(UserActions):
         if theme in ("light", "dark"):
             prefs.theme = theme
         self.notifier = notifier or Notifier.for_platform()
-        self.confirm_quit = confirm_quit
         self.root = boot.window("chinwag", (780, 500))
         self.root.geometry(prefs.geometry or "1120x720")
         self.inbox: queue.Queue[Any] = queue.Queue()
@@ -77,6 +74,7 @@ class DesktopApp(UserActions):
         self.palette: Palette = palette_for(self.root.style, prefs.theme)
         self.closed = False
         self._logging_out = False
+        self._unsent_due = False
         self.apply_theme(prefs.theme, save=False)
         self.root.protocol("WM_DELETE_WINDOW", self.quit)
         if track_focus:
@@ -197,9 +195,10 @@ class DesktopApp(UserActions):
         self.server = server
         self.state = ChatState(read_marks=self.prefs.marks_for(server, username))
         self.generation = self.network.new_client(server)
+        self._unsent_due = True
 
     def logout(self) -> None:
-        self._save_marks()
+        self._save_account()
         self._logging_out = True
         self.prefs.clear_session()
 
@@ -211,7 +210,7 @@ class DesktopApp(UserActions):
 
     def _session_ended(self, status: StatusChanged) -> None:
         """Kicked, banned, revoked or an expired token: back to the login window."""
-        self._save_marks()
+        self._save_account()
         self.prefs.clear_session()
         self.show_login(status.reason or "Your session has ended: log in again.")
 
@@ -231,6 +230,9 @@ class DesktopApp(UserActions):
                     update.merge(self.state.apply(item.event))
                     if isinstance(item.event, StatusChanged):
                         self._status(item.event)
+                    elif isinstance(item.event, RoomsLoaded) and self._unsent_due:
+                        self._unsent_due = False  # once the rooms are known: once a session
+                        self.root.after_idle(self.restore_unsent)
             elif isinstance(item, ResultItem):
                 self._render(update)
                 update = Update()
@@ -341,25 +343,19 @@ class DesktopApp(UserActions):
             self.prefs.theme = mode
             self.prefs.save()
 
-    def _save_marks(self) -> None:
+    def _save_account(self) -> None:
         if self.state.me is not None:
             self.prefs.set_marks(self.server, self.state.me.username, self.state.read_marks())
+        self.save_unsent()
 
     def quit(self) -> None:
-        waiting = sum(len(rs.pending) for rs in self.state.rooms.values())
-        if waiting and self.confirm_quit:
-            many = f"{waiting} message{'s' if waiting != 1 else ''}"
-            if not messagebox.askyesno(
-                "Quit chinwag?", f"{many} not sent yet will be lost. Quit anyway?", parent=self.root
-            ):
-                return
-        self.close()
+        self.close()  # messages not sent yet are kept: see save_unsent
 
     def close(self) -> None:
         if self.closed:
             return
         self.closed = True
-        self._save_marks()
+        self._save_account()
         with contextlib.suppress(tk.TclError):
             if self.root.state() == "normal":
                 self.prefs.geometry = self.root.geometry()

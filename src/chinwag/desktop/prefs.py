@@ -1,7 +1,10 @@
 """What the desktop app remembers between runs, in the user's config directory.
 
-- `desktop.json`: the last server and username, the theme, notification choices, and
-  per account the newest seq read in each room (for unread counts at the next start);
+- `desktop.json` (readable by the user only): the last server and username, the theme,
+  notification choices, and per account the newest seq read in each room (for unread
+  counts at the next start) and the messages typed but not yet stored by the server when
+  the app closed or the account logged out (sent at its next login, with the same
+  `client_msg_id`, so never twice);
 - `session.json`: the session token, readable by the user only (mode 0600), removed at
   logout, so that the next start logs straight back in.
 """
@@ -15,6 +18,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import platformdirs
 
 DEFAULT_SERVER = "localhost:8080"
@@ -35,6 +39,16 @@ class Session:
 
 
 @dataclasses.dataclass
+class Unsent:
+    """A message typed but not stored by the server yet, kept across runs."""
+
+    room: str
+    body: str
+    client_msg_id: str
+    ts: int
+
+
+@dataclasses.dataclass
 class Prefs:
     directory: Path = dataclasses.field(default_factory=default_config_dir)
     server: str = DEFAULT_SERVER
@@ -44,8 +58,18 @@ class Prefs:
     sound: bool = True
     geometry: str = ""
     read_marks: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
+    unsent: dict[str, list[dict[str, Any]]] = dataclasses.field(default_factory=dict)
 
-    _SAVED = ("server", "username", "theme", "notifications", "sound", "geometry", "read_marks")
+    _SAVED = (
+        "server",
+        "username",
+        "theme",
+        "notifications",
+        "sound",
+        "geometry",
+        "read_marks",
+        "unsent",
+    )
 
     @classmethod
     def load(cls, directory: Path | None = None) -> Prefs:
@@ -96,6 +120,23 @@ class Prefs:
 
     def set_marks(self, server: str, username: str, marks: dict[str, int]) -> None:
         self.read_marks[self.account_key(server, username)] = dict(marks)
+
+    # -- messages not sent yet -------------------------------------------------------------
+    def set_unsent(self, server: str, username: str, items: list[Unsent]) -> None:
+        key = self.account_key(server, username)
+        if items:
+            self.unsent[key] = [dataclasses.asdict(item) for item in items]
+        else:
+            self.unsent.pop(key, None)
+
+    def take_unsent(self, server: str, username: str) -> list[Unsent]:
+        """The account's unsent messages, oldest first, forgotten here."""
+        saved = self.unsent.pop(self.account_key(server, username), [])
+        try:
+            items = msgspec.convert(saved, list[Unsent])
+        except msgspec.ValidationError:  # a hand-edited or older file: nothing to send
+            return []
+        return sorted(items, key=lambda item: item.ts)
 
 
 def _read_json(path: Path) -> dict[str, Any]:
