@@ -297,6 +297,8 @@ def _setup_logging(level: str) -> None:
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # Alembic announces each of its plugins at INFO on every start: keep only migrations.
+    logging.getLogger("alembic.runtime.plugins").setLevel(max(logging.WARNING, logging.root.level))
 
 
 def _run(main: Coroutine[Any, Any, Any]) -> int:
