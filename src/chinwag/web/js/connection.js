@@ -25,6 +25,11 @@ export class ConnectionLost extends Error {
   }
 }
 
+/** Resolves after `ms` milliseconds: the pause between two attempts. */
+export function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 // Close codes after which reconnecting with the same token is pointless or harmful.
 const NO_RECONNECT = new Set([1003, 1007, 1009, 4002]);
 const BASE_DELAY = 500;

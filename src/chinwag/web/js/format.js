@@ -150,6 +150,13 @@ export function initials(name) {
   return (first + (second || "")).toUpperCase();
 }
 
+/** The length of `s` in code points (not UTF-16 units). */
+export function codePoints(s) {
+  let n = 0;
+  for (const _ of s) n += 1;
+  return n;
+}
+
 export function plural(n, one, many) {
   return `${n} ${n === 1 ? one : many}`;
 }

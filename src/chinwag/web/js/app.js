@@ -1,0 +1,440 @@
+// The controller that ties the connection, the state and the views together. The views
+// and dialogs call the methods of `App` only; the work is done by the parts it owns:
+// the session (connection lifecycle and catching up), the login form, the rooms, the
+// composer and its outbox, the side panels.
+
+import { Connection, ConnectionLost } from "./connection.js";
+import { $, fillIcons, h, icon, setText } from "./dom.js";
+import { readableColor } from "./format.js";
+import { ChatState } from "./state.js";
+import { TimelineView, avatar, richText } from "./timeline.js";
+import { MemberList, RoomList, presenceDot } from "./sidebar.js";
+import { Notifier } from "./notify.js";
+import { dmDialog, roomsDialog } from "./newchat.js";
+import { roomDialog, userDialog } from "./cards.js";
+import { settingsDialog } from "./settings.js";
+import { handleEvent } from "./events.js";
+import { LoginView } from "./login.js";
+import { Session } from "./session.js";
+import { Rooms } from "./rooms.js";
+import { Composer } from "./composer.js";
+import { Panels } from "./panels.js";
+import { THEME, load, save } from "./storage.js";
+
+function wsUrl() {
+  return `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
+}
+
+export class App {
+  constructor() {
+    this.state = new ChatState((kind, detail) => this.onStateChange(kind, detail));
+    this.conn = new Connection(wsUrl());
+    this.notifier = new Notifier(this);
+    this.session = new Session(this);
+    this.login = new LoginView(this);
+    this.rooms = new Rooms(this);
+    this.panels = new Panels();
+    this.hello = null;
+    this.view = "boot";
+    this.ready = false;
+    this.active = null;
+    this.dirty = new Set();
+    this.changedSeqs = [];
+    this.flushQueued = false;
+    this.typingTimer = 0;
+    this.statusTimer = 0;
+    this.syncLimit = 500;
+    this.darkQuery = matchMedia("(prefers-color-scheme: dark)");
+  }
+
+  // -- start-up ----------------------------------------------------------------------
+
+  start() {
+    fillIcons();
+    this.timeline = new TimelineView(this);
+    this.roomList = new RoomList(this);
+    this.memberList = new MemberList(this);
+    this.composer = $("composer-input");
+    this.compose = new Composer(this);
+    this.login.bind();
+    this.bindChat();
+    const conn = this.conn;
+    conn.addEventListener("hello", (e) => this.session.onHello(e.detail.frame));
+    conn.addEventListener("event", (e) => handleEvent(this, e.detail.frame));
+    conn.addEventListener("close", (e) => this.session.onClose(e.detail));
+    conn.addEventListener("state", () => this.renderStatus());
+    conn.connect();
+    this.renderStatus();
+  }
+
+  showView(view) {
+    this.view = view;
+    $("boot").hidden = view !== "boot";
+    $("login").hidden = view !== "login";
+    $("app").hidden = view !== "app";
+    this.renderStatus();
+  }
+
+  // -- what the views and dialogs ask for ------------------------------------------------
+
+  selectRoom(roomId, options) {
+    this.rooms.select(roomId, options);
+  }
+
+  joinRoom(roomId) {
+    return this.rooms.join(roomId);
+  }
+
+  createRoom(name, topic, isPrivate) {
+    return this.rooms.create(name, topic, isPrivate);
+  }
+
+  openDm(username) {
+    return this.rooms.openDm(username);
+  }
+
+  leaveRoom(room) {
+    return this.rooms.leave(room);
+  }
+
+  refreshRooms() {
+    return this.rooms.refresh();
+  }
+
+  confirmDelete(msg) {
+    return this.rooms.confirmDelete(msg);
+  }
+
+  loadOlder(roomId) {
+    return this.session.loadOlder(roomId);
+  }
+
+  retry(p) {
+    this.compose.retry(p);
+  }
+
+  discard(p) {
+    this.compose.discard(p);
+  }
+
+  showUser(username) {
+    userDialog(this, username);
+  }
+
+  /** A request whose failure is a readable Error. */
+  async request(type, fields = {}) {
+    try {
+      return await this.conn.request(type, fields);
+    } catch (e) {
+      if (e instanceof ConnectionLost) throw new Error("Not connected to the server. Try again in a moment.");
+      throw e;
+    }
+  }
+
+  toast(text, kind = "info", ms = 6000) {
+    const el = h("div", { class: `toast ${kind}` }, h("span", null, text));
+    const close = h("button", { type: "button", class: "icon-btn small", "aria-label": "Dismiss" }, icon("close"));
+    close.addEventListener("click", () => el.remove());
+    el.append(close);
+    $("toasts").append(el);
+    setTimeout(() => el.remove(), ms);
+  }
+
+  roomTitle(room) {
+    if (!room) return "";
+    return room.kind === "dm" ? this.state.roomLabel(room) : `#${room.name}`;
+  }
+
+  // -- rendering: state changes are collected and drawn once per microtask -------------
+
+  onStateChange(kind, detail) {
+    switch (kind) {
+      case "timeline":
+        if (detail.room === this.active) {
+          this.dirty.add(detail.reset ? "timelineFull" : "timeline");
+          if (detail.changed) this.changedSeqs.push(...detail.changed);
+        }
+        this.dirty.add("sidebar");
+        break;
+      case "pending":
+        if (detail.room === this.active) this.dirty.add("pending");
+        break;
+      case "rooms":
+        this.dirty.add("sidebar");
+        this.dirty.add("header");
+        if (this.active && !this.state.rooms.get(this.active)?.member) this.dirty.add("activeGone");
+        break;
+      case "users":
+        this.dirty.add("sidebar");
+        this.dirty.add("members");
+        this.dirty.add("header");
+        if (detail.renamed) this.dirty.add("timelineFull");
+        break;
+      case "presence":
+        this.dirty.add("sidebar");
+        this.dirty.add("members");
+        this.dirty.add("header");
+        break;
+      case "members":
+        if (detail.room === this.active) this.dirty.add("members");
+        break;
+      case "typing":
+        if (detail.room === this.active) this.dirty.add("typing");
+        break;
+      case "unread":
+      case "me":
+        this.dirty.add("sidebar");
+        break;
+      default:
+        break;
+    }
+    this.schedule();
+  }
+
+  schedule(...parts) {
+    for (const p of parts) this.dirty.add(p);
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  flush() {
+    this.flushQueued = false;
+    const dirty = this.dirty;
+    this.dirty = new Set();
+    const changed = this.changedSeqs;
+    this.changedSeqs = [];
+    if (this.view !== "app") return;
+    if (dirty.has("activeGone") && this.active && !this.state.rooms.get(this.active)?.member) {
+      this.rooms.gone(this.active);
+      return;
+    }
+    if (this.active) {
+      if (dirty.has("timelineFull")) this.timeline.render({ keepScroll: !this.timeline.atBottom });
+      else if (dirty.has("timeline")) this.timeline.update(changed);
+      if (dirty.has("pending")) this.timeline.renderPending();
+      if (dirty.has("members")) {
+        this.memberList.render();
+        this.renderHeader();
+      }
+      if (dirty.has("typing")) this.renderTyping();
+      if (dirty.has("header")) this.renderHeader();
+    }
+    this.renderChrome();
+  }
+
+  /** The parts that are cheap to redraw every time: lists, title, status, me. */
+  renderChrome() {
+    if (this.view !== "app") return;
+    this.roomList.render();
+    const total = this.state.totalUnread() - (this.readingNow() && this.active ? this.state.unread(this.active).count : 0);
+    const room = this.state.rooms.get(this.active);
+    document.title = `${total > 0 ? `(${total}) ` : ""}${room ? this.roomTitle(room) : "chinwag"} · chinwag`;
+    $("nav-badge").hidden = total === 0;
+    const me = this.state.me;
+    if (me) {
+      const theme = this.effectiveTheme();
+      $("me").replaceChildren(
+        h("span", { class: "member-avatar" }, avatar(me, theme, "small"), presenceDot(this.ready)),
+        h(
+          "span",
+          { class: "me-text" },
+          h("span", { class: "me-name", css: { color: readableColor(me.color, theme) } }, me.display_name),
+          h("span", { class: "me-sub" }, `@${me.username}`),
+        ),
+      );
+      $("me").setAttribute("aria-label", `Your profile: ${me.display_name} (@${me.username})`);
+    }
+    const bell = $("notify-toggle");
+    bell.replaceChildren(icon(this.notifier.enabled ? "bell" : "bellOff"));
+    bell.setAttribute("aria-pressed", String(this.notifier.enabled));
+    bell.title = this.notifier.enabled ? "Desktop notifications are on" : "Turn on desktop notifications";
+    this.panels.render();
+  }
+
+  renderRoom() {
+    this.renderHeader();
+    this.timeline.open(this.active);
+    this.memberList.render();
+    this.renderTyping();
+    this.compose.render();
+    this.renderChrome();
+  }
+
+  renderHeader() {
+    const room = this.state.rooms.get(this.active);
+    const title = $("room-title");
+    const topic = $("room-topic");
+    if (!room) {
+      title.replaceChildren();
+      topic.replaceChildren();
+      return;
+    }
+    if (room.kind === "dm") {
+      const peer = this.state.user(this.state.dmPeer(room));
+      title.replaceChildren(
+        h("span", { class: "member-avatar" }, avatar(peer, this.effectiveTheme(), "small"), presenceDot(peer && peer.online)),
+        h("span", { class: "title-text" }, this.state.roomLabel(room)),
+      );
+      topic.replaceChildren(
+        `@${this.state.dmPeer(room)} · ${peer && peer.online ? "online" : "offline"}`,
+      );
+    } else {
+      title.replaceChildren(icon(room.kind === "private" ? "lock" : "hash"), h("span", { class: "title-text" }, room.name));
+      topic.replaceChildren(...(room.topic ? richText(room.topic, null) : []));
+    }
+    topic.hidden = !topic.textContent;
+    const loaded = this.state.members.get(room.id);
+    let count = room.kind === "dm" ? 2 : loaded ? loaded.size : room.member_count;
+    if (room.id === "general") count = this.state.users.size;
+    setText($("member-count-head"), String(count));
+  }
+
+  renderTyping() {
+    clearTimeout(this.typingTimer);
+    const who = this.state.typists(this.active).map((u) => this.state.displayName(u));
+    const el = $("typing");
+    let text = "";
+    if (who.length === 1) text = `${who[0]} is typing…`;
+    else if (who.length === 2) text = `${who[0]} and ${who[1]} are typing…`;
+    else if (who.length > 2) text = "Several people are typing…";
+    setText(el, text);
+    const next = this.state.nextTypingExpiry();
+    if (Number.isFinite(next)) this.typingTimer = setTimeout(() => this.renderTyping(), Math.max(50, next - Date.now() + 20));
+  }
+
+  renderStatus() {
+    clearTimeout(this.statusTimer);
+    const conn = this.conn;
+    let text = "";
+    let retry = false;
+    if (conn.state === "waiting") {
+      const secs = Math.max(1, Math.ceil((conn.retryAt - Date.now()) / 1000));
+      text = `No connection to the server. Retrying in ${secs} s…`;
+      retry = true;
+      this.statusTimer = setTimeout(() => this.renderStatus(), 500);
+    } else if (conn.state === "connecting") {
+      text = this.view === "app" ? "Reconnecting…" : "Connecting…";
+    } else if (conn.state === "stopped") {
+      text = "Disconnected from the server.";
+      retry = this.view !== "login";
+    } else if (this.view === "app" && !this.ready && this.state.me) {
+      text = "Catching up…";
+    }
+    const bar = $("status-bar");
+    bar.hidden = !text || this.view !== "app";
+    setText($("status-text"), text);
+    $("status-retry").hidden = !retry;
+    setText($("boot-text"), text || "Connecting…");
+    $("boot-retry").hidden = !retry;
+    setText($("login-status"), conn.state === "open" ? "" : text);
+    if (this.view === "app") this.timeline.renderPending();
+  }
+
+  // -- the chat view's controls -------------------------------------------------------
+
+  bindChat() {
+    document.querySelector(".skip-link").addEventListener("click", (e) => {
+      e.preventDefault();
+      this.composer.focus();
+    });
+    this.panels.bind();
+    this.compose.bind();
+    $("add-room").addEventListener("click", () => roomsDialog(this));
+    $("add-dm").addEventListener("click", () => dmDialog(this));
+    $("open-settings").addEventListener("click", () => settingsDialog(this));
+    $("me").addEventListener("click", () => settingsDialog(this));
+    $("logout").addEventListener("click", () => this.session.logout());
+    $("room-options").addEventListener("click", () => {
+      const room = this.state.rooms.get(this.active);
+      if (room) roomDialog(this, room);
+    });
+    $("notify-toggle").addEventListener("click", async () => {
+      const result = await this.notifier.toggle();
+      this.toast(result);
+      this.renderChrome();
+    });
+    $("status-retry").addEventListener("click", () => {
+      if (this.conn.state === "stopped") this.conn.connect();
+      else this.conn.retryNow();
+    });
+    document.addEventListener("keydown", (e) => {
+      if (document.querySelector("dialog[open]")) return;
+      if (e.key === "Escape" && this.panels.closeDrawers()) e.preventDefault();
+      if (e.altKey && (e.key === "ArrowUp" || e.key === "ArrowDown") && this.view === "app") {
+        e.preventDefault();
+        this.rooms.step(e.key === "ArrowUp" ? -1 : 1);
+      }
+    });
+    // On touch screens there is no hover: a tap on a message shows its actions.
+    $("messages").addEventListener("click", (e) => {
+      if (e.target.closest("a, button")) return;
+      const row = e.target.closest(".msg");
+      for (const el of $("messages").querySelectorAll(".msg.selected")) if (el !== row) el.classList.remove("selected");
+      if (row) row.classList.toggle("selected");
+    });
+    this.darkQuery.addEventListener("change", () => this.themeChanged());
+
+    const seen = () => {
+      this.maybeMarkRead();
+      this.renderChrome();
+    };
+    document.addEventListener("visibilitychange", seen);
+    window.addEventListener("focus", seen);
+    window.addEventListener("blur", seen);
+    window.addEventListener("storage", (e) => {
+      if (this.state.me && e.key === this.state.readKey(this.state.me.username) && e.newValue) {
+        try {
+          this.state.mergeRead(JSON.parse(e.newValue));
+        } catch {
+          // ignore a malformed value
+        }
+      }
+    });
+  }
+
+  // -- reading ---------------------------------------------------------------------------
+
+  pageVisible() {
+    return document.visibilityState === "visible" && document.hasFocus();
+  }
+
+  /** Whether the user is looking at the newest messages of the open room right now. */
+  readingNow() {
+    return this.view === "app" && this.pageVisible() && this.timeline.atBottom;
+  }
+
+  maybeMarkRead() {
+    if (!this.active || !this.readingNow()) return;
+    this.state.markRead(this.active);
+  }
+
+  // -- theme -----------------------------------------------------------------------------
+
+  themeChoice() {
+    const t = load(THEME);
+    return t === "light" || t === "dark" ? t : "system";
+  }
+
+  setTheme(choice) {
+    if (choice === "light" || choice === "dark") {
+      document.documentElement.dataset.theme = choice;
+      save(THEME, choice);
+    } else {
+      delete document.documentElement.dataset.theme;
+      save(THEME, null);
+    }
+    this.themeChanged();
+  }
+
+  effectiveTheme() {
+    const t = document.documentElement.dataset.theme;
+    if (t === "light" || t === "dark") return t;
+    return this.darkQuery.matches ? "dark" : "light";
+  }
+
+  themeChanged() {
+    if (this.view !== "app" || !this.active) return;
+    this.schedule("timelineFull", "members", "header");
+  }
+}
