@@ -51,6 +51,7 @@ def test_bad_values_are_reported(tmp_path: Path) -> None:
         ({"rate_limit": 5, "rate_burst": 0}, "rate_burst"),
         ({"tls_cert": "cert.pem"}, "go together"),
         ({"max_body": 0}, "max_body"),
+        ({"trusted_proxies": "127.0.0.1,nginx"}, "trusted_proxies: 'nginx' is not an IP"),
     ],
 )
 def test_inconsistent_settings_are_refused(flags: dict[str, object], problem: str) -> None:

@@ -53,6 +53,11 @@ def _configure_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     p.add_argument("--rate-limit", type=float, help="messages/s per connection (5; 0: off)")
     p.add_argument("--rate-burst", type=int, help="messages allowed in a burst (10)")
     p.add_argument("--flood-limit", type=float, help="frames/s before disconnect (50; 0: off)")
+    p.add_argument(
+        "--trusted-proxies",
+        help="reverse proxies whose X-Forwarded-For gives the client's address "
+        "(e.g. 127.0.0.1,10.0.0.0/8)",
+    )
     p.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR")
     p.set_defaults(func=_serve)
 
@@ -75,6 +80,7 @@ SERVE_FLAGS = (
     "rate_limit",
     "rate_burst",
     "flood_limit",
+    "trusted_proxies",
     "log_level",
 )
 

@@ -17,6 +17,8 @@ from typing import Any
 
 import platformdirs
 
+from chinwag.core.remote import parse_networks
+
 APP_NAME = "chinwag"
 
 
@@ -65,6 +67,9 @@ class ServerConfig:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
+    #: Reverse proxies whose X-Forwarded-For names the client (comma-separated addresses
+    #: or networks, e.g. "127.0.0.1,10.0.0.0/8"); empty: the header is ignored.
+    trusted_proxies: str = ""
     #: Seconds a graceful shutdown waits for requests in flight.
     shutdown_grace: float = 10.0
     log_level: str = "INFO"
@@ -85,6 +90,10 @@ class ServerConfig:
             problems.append("max_outgoing must be at least 65536 bytes")
         if self.session_days < 1:
             problems.append("session_days must be at least 1")
+        try:
+            parse_networks(self.trusted_proxies)
+        except ValueError as exc:
+            problems.append(f"trusted_proxies: {exc}")
         if (self.tls_cert is None) != (self.tls_key is None):
             problems.append("tls_cert and tls_key go together")
         if problems:

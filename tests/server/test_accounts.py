@@ -100,6 +100,43 @@ async def test_failed_logins_are_throttled_per_account(start_server: StartServer
     await alice.close()
 
 
+async def test_a_trusted_proxy_names_the_address_that_is_throttled(
+    start_server: StartServer,
+) -> None:
+    server = await start_server(
+        trusted_proxies="127.0.0.1", address_free_attempts=2, login_free_attempts=100
+    )
+    await (await register(server.url, "alice")).close()
+
+    async def attempts(forwarded: str) -> list[str]:
+        client = await WsClient.connect(server.url, headers={"X-Forwarded-For": forwarded})
+        try:
+            codes = []
+            for i in range(4):
+                reply = await client.request("login", username=f"nobody{i}", password="guess-it")
+                codes.append(reply["code"])
+            return codes
+        finally:
+            await client.close()
+
+    # two free attempts, then a third failure starts the wait
+    assert await attempts("198.51.100.7") == ["auth_failed"] * 3 + ["throttled"]
+    # another address behind the same proxy is not held back by the first one's failures
+    assert (await attempts("198.51.100.8"))[0] == "auth_failed"
+
+
+async def test_forwarded_for_is_ignored_from_an_untrusted_peer(start_server: StartServer) -> None:
+    server = await start_server(address_free_attempts=2, login_free_attempts=100)
+    for forwarded, first in (("198.51.100.7", "auth_failed"), ("198.51.100.8", "throttled")):
+        client = await WsClient.connect(server.url, headers={"X-Forwarded-For": forwarded})
+        replies = [
+            await client.request("login", username=f"nobody{i}", password="guess-it")
+            for i in range(3)
+        ]
+        assert replies[0]["code"] == first  # one address: 127.0.0.1, whatever the header says
+        await client.close()
+
+
 async def test_wrong_password_on_a_taken_name_does_not_disturb_its_owner(
     server: RunningServer,
 ) -> None:

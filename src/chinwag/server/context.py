@@ -9,6 +9,7 @@ from chinwag.config import ServerConfig
 from chinwag.core.errors import ChatError
 from chinwag.core.models import UserRecord
 from chinwag.core.ratelimit import LoginGuard
+from chinwag.core.remote import Network, parse_networks
 from chinwag.protocol.errors import ErrorCode
 from chinwag.protocol.types import Message
 from chinwag.server.auth import PasswordHasher
@@ -37,6 +38,11 @@ class Context:
     stopping: bool = False
     #: Requests being handled right now (a graceful shutdown waits for them).
     inflight: int = 0
+    #: `config.trusted_proxies`, parsed.
+    trusted_proxies: tuple[Network, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.trusted_proxies = parse_networks(self.config.trusted_proxies)
 
     def spend(self, conn: Connection) -> None:
         """Take one token of the connection's rate limit (sends, room changes, DMs)."""

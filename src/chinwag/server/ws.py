@@ -11,6 +11,7 @@ from aiohttp import WSMsgType, web
 
 from chinwag import __version__
 from chinwag.core.ratelimit import TokenBucket
+from chinwag.core.remote import client_address
 from chinwag.protocol.codec import ProtocolError, decode_request, encode
 from chinwag.protocol.errors import CloseCode
 from chinwag.protocol.events import Hello
@@ -52,7 +53,7 @@ async def websocket(request: web.Request, ctx: Context) -> web.StreamResponse:
         f"{ctx.node_id}-{next(_ids)}",
         ws,
         transport,
-        request.remote or "?",
+        client_address(request.remote, request.headers.get("X-Forwarded-For"), ctx.trusted_proxies),
         TokenBucket(config.rate_limit, config.rate_burst, now),
         TokenBucket(config.flood_limit, config.flood_burst, now),
     )
