@@ -93,8 +93,6 @@ class Conn(asyncio.Protocol):
         self.discard = False
         #: Closed by the generator itself (not a loss).
         self.ended = False
-        #: False for connections whose deliveries are not the phase's (a login storm).
-        self.counting = True
         self.close_code: int | None = None
 
     # -- asyncio.Protocol ----------------------------------------------------------------
@@ -168,7 +166,7 @@ class Conn(asyncio.Protocol):
                 pass
             elif data.startswith(_MESSAGE, h) or data.startswith(_SEND, h):
                 i = data.find(MARK, h, e)
-                if i < 0 or not self.counting:
+                if i < 0:
                     st.other += 1
                     continue
                 got += 1
