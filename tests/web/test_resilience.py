@@ -30,7 +30,8 @@ async def test_server_restart_reconnects_and_fills_the_gap(
     bob = await ChatPage.open(browser, web)
     await bob.register("bob")
     await alice.ok("send", room="general", body="before the restart", client_msg_id="a1")
-    await expect(bob.message("before the restart")).to_be_visible()
+    doomed = await alice.ok("send", room="general", body="soon deleted", client_msg_id="a0")
+    await expect(bob.message("soon deleted")).to_be_visible()
     await alice.close()
 
     # Small sync pages, so that catching up takes several rounds (`more`).
@@ -51,6 +52,7 @@ async def test_server_restart_reconnects_and_fills_the_gap(
             await store.append_message(
                 "general", "alice", f"missed {i}", client_msg_id=f"m{i}", now=1_767_261_000_000 + i
             )
+        await store.delete_message("general", doomed["message"]["seq"])  # seen, then deleted
     finally:
         await store.close()
 
@@ -59,6 +61,8 @@ async def test_server_restart_reconnects_and_fills_the_gap(
     await expect(status).to_be_hidden()
     await bob.wait_settled()
     await expect(bob.message("written while offline")).to_have_count(1)
+    await expect(bob.message("soon deleted")).to_have_count(0)
+    await expect(bob.message("This message was deleted.")).to_have_count(1)
     alice = await ws_login(web.ws_url, "alice")
     await alice.ok("send", room="general", body="after the restart", client_msg_id="a2")
     await expect(bob.message("after the restart")).to_be_visible()
@@ -66,13 +70,56 @@ async def test_server_restart_reconnects_and_fills_the_gap(
     rows = await bob.shown()
     assert_gap_free(rows)
     bodies = [body for _, body in rows]
-    expected = ["before the restart", *(f"missed {i}" for i in range(1, 6)), "after the restart"]
+    expected = [
+        "before the restart",
+        "This message was deleted.",
+        *(f"missed {i}" for i in range(1, 6)),
+        "after the restart",
+    ]
     for body in expected:
         assert bodies.count(body) == 1, (body, bodies)
     assert bodies.count("written while offline") == 1
     history = await alice.ok("history", room="general", limit=50)
     stored = [m["body"] for m in history["messages"]]
     assert stored.count("written while offline") == 1
+    await alice.close()
+    await bob.close()
+
+
+async def test_unsent_messages_outlive_closing_the_tab_and_go_out_once(
+    browser: Browser, web: WebServer
+) -> None:
+    from playwright.async_api import expect
+
+    bob = await ChatPage.open(browser, web)
+    await bob.register("bob")
+    await web.stop()
+    await expect(bob.page.locator("#status-bar")).to_be_visible()
+    await bob.send("typed before closing the tab")
+    await expect(bob.page.locator("#pending .msg")).to_contain_text("typed before closing the tab")
+    stored = await bob.page.evaluate("() => localStorage.getItem('chinwag.unsent')")
+    assert stored and "typed before closing the tab" in stored
+
+    # The tab is closed while offline and opened again later: only localStorage remains.
+    await bob.page.close()
+    await web.start()
+    page = await bob.context.new_page()
+    bob = ChatPage(bob.context, page, web)
+    await page.goto(web.url)
+    await expect(bob.message("typed before closing the tab")).to_have_count(1, timeout=30_000)
+    await bob.wait_settled()
+    assert await bob.page.evaluate("() => localStorage.getItem('chinwag.unsent')") is None
+    alice = await ws_register(web.ws_url, "alice")
+    history = await alice.ok("history", room="general", limit=50)
+    assert [m["body"] for m in history["messages"]].count("typed before closing the tab") == 1
+
+    # Logging out leaves nothing of the user's behind, unsent messages included.
+    await web.stop()
+    await bob.send("left behind at logout")
+    await expect(bob.page.locator("#pending .msg")).to_contain_text("left behind at logout")
+    await bob.page.evaluate("() => window.chinwag.session.logout()")
+    assert await bob.page.evaluate("() => localStorage.getItem('chinwag.unsent')") is None
+    await web.start()
     await alice.close()
     await bob.close()
 

@@ -20,6 +20,7 @@ import { Rooms } from "./rooms.js";
 import { Composer } from "./composer.js";
 import { Panels } from "./panels.js";
 import { THEME, load, save } from "./storage.js";
+import { UnsentStore } from "./unsent.js";
 
 function wsUrl() {
   return `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
@@ -27,6 +28,7 @@ function wsUrl() {
 
 export class App {
   constructor() {
+    this.unsent = new UnsentStore();
     this.state = new ChatState((kind, detail) => this.onStateChange(kind, detail));
     this.conn = new Connection(wsUrl());
     this.notifier = new Notifier(this);
@@ -157,6 +159,7 @@ export class App {
         this.dirty.add("sidebar");
         break;
       case "pending":
+        this.unsent.sync(this.state.me?.username, this.state.pending);
         if (detail.room === this.active) this.dirty.add("pending");
         break;
       case "rooms":

@@ -185,6 +185,21 @@ export class Composer {
     this.outbox = this.outbox.filter((x) => x !== p);
   }
 
+  /** Queue again what this user left unsent in an earlier visit or in another tab. */
+  restore() {
+    const app = this.app;
+    const state = app.state;
+    if (!state.me) return;
+    for (const u of app.unsent.left(state.me.username)) {
+      if (state.findPending(u.cid)) continue;
+      if (!state.rooms.get(u.room)?.member) {
+        app.unsent.drop(u.cid);
+        continue;
+      }
+      this.outbox.push(state.addPending(u.room, u.body, u.cid, u.ts));
+    }
+  }
+
   /** Forget the draft of a room the user is no longer in. */
   dropDraft(roomId) {
     this.drafts.delete(roomId);

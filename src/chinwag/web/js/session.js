@@ -78,6 +78,7 @@ export class Session {
     app.ready = true;
     app.conn.healthy();
     app.renderStatus();
+    app.compose.restore();
     app.schedule("pending", "sidebar");
     app.compose.pump();
   }
@@ -149,6 +150,10 @@ export class Session {
       const reply = await this.app.conn.request("sync", { since, limit: this.app.syncLimit });
       if (gen !== this.gen) return;
       const gaps = state.addMessages(reply.messages);
+      // Deleted while this page was away: as if the events had come.
+      for (const [id, seqs] of Object.entries(reply.deleted || {})) {
+        for (const seq of seqs) state.deleteMessage(id, seq);
+      }
       const next = {};
       for (const id of reply.more) next[id] = state.timeline(id).last;
       for (const id of gaps) {
@@ -235,6 +240,7 @@ export class Session {
     const app = this.app;
     this.token = null;
     save(TOKEN, null);
+    app.unsent.detach();
     app.ready = false;
     app.compose.forget();
     app.state.reset();
@@ -243,6 +249,8 @@ export class Session {
   }
 
   async logout() {
+    // A shared computer keeps nothing of this user's, unsent messages included.
+    if (this.app.state.me) this.app.unsent.clear(this.app.state.me.username);
     try {
       await this.app.conn.request("logout");
     } catch {

@@ -401,8 +401,8 @@ export class ChatState {
 
   // -- sending -------------------------------------------------------------------------
 
-  addPending(roomId, body) {
-    const p = { cid: newClientMsgId(), room: roomId, body, status: "queued", error: "", ts: Date.now() };
+  addPending(roomId, body, cid = newClientMsgId(), ts = Date.now()) {
+    const p = { cid, room: roomId, body, status: "queued", error: "", ts };
     this.pending.push(p);
     this.changed("pending", { room: roomId });
     return p;

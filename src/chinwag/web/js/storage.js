@@ -1,6 +1,6 @@
 // What the client remembers in localStorage: the session token, the last username, the
-// theme, the member panel, the last room. A browser with storage disabled remembers
-// nothing and works all the same.
+// theme, the member panel, the last room, messages not sent yet (unsent.js). A browser
+// with storage disabled remembers nothing and works all the same.
 
 export const TOKEN = "chinwag.token";
 export const LAST_USER = "chinwag.lastUser";
