@@ -147,13 +147,14 @@ class Client(Timeline, Outbox, Operations):
             except Exception:
                 log.exception("event listener failed on %s", type(event).__name__)
 
-    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+    def _spawn(self, request: Callable[[], Coroutine[Any, Any, Any]]) -> None:
         """Run a request in the background; a failure is only logged (it is retried
-        by the next catch-up anyway)."""
+        by the next catch-up anyway). The coroutine is made inside the task, so that a
+        task cancelled before it starts leaves no coroutine never awaited."""
 
         async def run() -> None:
             try:
-                await coro
+                await request()
             except ClientError as exc:
                 log.info("background request failed: %s", exc)
 
@@ -306,7 +307,7 @@ class Client(Timeline, Outbox, Operations):
     def _on_event(self, event: Any) -> None:
         if isinstance(event, Presence) and event.user.lower() not in self._known_users:
             self._known_users.add(event.user.lower())
-            self._spawn(self.users())  # a new account: learn its name and colour
+            self._spawn(self.users)  # a new account: learn its name and colour
         if isinstance(event, Kicked) and event.room is None:
             self._removed = event  # the close (4001 or 4002) comes next
         if isinstance(event, Hello):
