@@ -111,6 +111,10 @@ REQUESTS: dict[str, tuple[str, rq.Request]] = {
         '{"type": "delete_message", "id": "25", "room": "general", "seq": 42}',
         rq.DeleteMessage(id="25", room="general", seq=42),
     ),
+    "mark_read": (
+        '{"type": "mark_read", "id": "26", "room": "general", "seq": 42}',
+        rq.MarkRead(id="26", room="general", seq=42),
+    ),
 }
 
 

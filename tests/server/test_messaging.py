@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.server.conftest import RunningServer, StartServer
-from tests.server.support import WsClient, register
+from tests.server.support import WsClient, login, register
 
 
 async def test_send_is_committed_and_fanned_out_in_seq_order(server: RunningServer) -> None:
@@ -199,3 +199,32 @@ async def test_rate_limit_answers_without_disconnecting(start_server: StartServe
     assert all(0 < r["retry_after"] <= 1.0 for r in limited)
     await alice.ok("ping")
     await alice.close()
+
+
+async def test_read_markers_follow_the_user_across_connections(server: RunningServer) -> None:
+    alice = await register(server.url, "alice")
+    laptop = await register(server.url, "bob")
+    phone = await login(server.url, "bob")
+    for i in range(3):
+        await alice.ok("send", room="general", body=f"m{i}", client_msg_id=f"a{i}")
+    last = (await laptop.message("general", "m2"))["seq"]
+    assert (await laptop.ok("rooms"))["read"] == {}
+    await laptop.ok("mark_read", room="general", seq=last)
+    for client in (laptop, phone):  # every connection of the user hears of it
+        assert (await client.event("read", room="general"))["seq"] == last
+    assert [e for e in alice.events if e["type"] == "read"] == []  # nobody else does
+    assert (await phone.ok("rooms"))["read"] == {"general": last}
+    # never backwards, never past the room's last message; no event when nothing moves
+    await phone.ok("mark_read", room="general", seq=1)
+    await phone.ok("mark_read", room="general", seq=last + 100)
+    await phone.ok("ping")
+    assert [e for e in phone.events if e["type"] == "read"] == []
+    assert (await laptop.ok("rooms"))["read"] == {"general": last}
+    # rooms one is not in
+    await alice.ok("create_room", name="hidden", private=True)
+    await alice.ok("create_room", name="open")
+    await laptop.error("mark_read", "not_found", room="hidden", seq=1)
+    await laptop.error("mark_read", "not_member", room="open", seq=1)
+    await laptop.error("mark_read", "not_found", room="nowhere", seq=1)
+    for client in (alice, laptop, phone):
+        await client.close()

@@ -108,6 +108,34 @@ async def test_a_room_mute_outlives_leaving_and_rejoining(store: SqlStore) -> No
         assert member is not None and member.muted_until == 0
 
 
+async def test_read_markers_move_forward_only_and_stop_at_the_last_seq(
+    store: SqlStore,
+) -> None:
+    await make_user(store, "Alice")
+    await make_user(store, "bob")
+    await store.ensure_room("general", "General", "public", now=1)
+    await store.ensure_room("other", "Other", "public", now=1)
+    for room in ("general", "other"):
+        await store.add_member(room, "alice", role="member", now=1)
+    for i in range(5):
+        await store.append_message("general", "bob", f"m{i}", client_msg_id=None, now=2)
+    assert await store.read_marks("alice") == {}
+    assert await store.mark_read("general", "ALICE", 3) == 3
+    assert await store.mark_read("general", "alice", 2) is None  # never back
+    assert await store.mark_read("general", "alice", 3) is None  # nothing new
+    assert await store.mark_read("general", "alice", 99) == 5  # no further than the room
+    assert await store.mark_read("other", "alice", 1) is None  # an empty room: stays at 0
+    assert await store.read_marks("Alice") == {"general": 5}
+    with pytest.raises(NoSuchRecord):
+        await store.mark_read("general", "bob", 1)
+    with pytest.raises(NoSuchRecord):
+        await store.mark_read("nowhere", "alice", 1)
+    # Leaving forgets the marker with the membership.
+    await store.remove_member("general", "alice")
+    await store.add_member("general", "alice", role="member", now=3)
+    assert await store.read_marks("alice") == {}
+
+
 async def test_room_bans(store: SqlStore) -> None:
     await make_user(store, "alice")
     await make_user(store, "bob")

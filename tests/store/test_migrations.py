@@ -67,7 +67,7 @@ async def test_open_store_migrates_to_head_and_matches_tables(db_url: str) -> No
     await store.close()
     diff, current, tables = await inspect_db(db_url)
     assert diff == []
-    assert current == HEAD == "0002"
+    assert current == HEAD == "0003"
     assert tables >= TABLES
 
 
@@ -76,7 +76,7 @@ async def test_alembic_cli_builds_the_same_schema(db_url: str) -> None:
     diff, current, _ = await inspect_db(db_url)
     assert diff == []
     assert current == HEAD
-    assert "0002" in await alembic(db_url, "current")
+    assert "0003" in await alembic(db_url, "current")
     # The store opens a database the CLI migrated, and migrating again changes nothing.
     store = await open_store(db_url)
     await make_user(store, "alice")

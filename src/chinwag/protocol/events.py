@@ -75,6 +75,13 @@ class ServerNotice(Event, tag="server_notice", kw_only=True):
     text: str
 
 
+class ReadMarker(Event, tag="read", kw_only=True):
+    """You have read `room` up to `seq`, on this device or another (see `mark_read`)."""
+
+    room: str
+    seq: int
+
+
 AnyEvent = (
     Hello
     | MessageEvent
@@ -87,6 +94,7 @@ AnyEvent = (
     | UserUpdated
     | Kicked
     | ServerNotice
+    | ReadMarker
 )
 
 EVENT_TYPES: tuple[type[Event], ...] = typing.get_args(AnyEvent)

@@ -53,9 +53,12 @@ class RoomOk(Ok, tag="ok", kw_only=True):
 
 
 class RoomsOk(Ok, tag="ok", kw_only=True):
-    """Reply to `rooms`: the rooms the user is in, then the public ones they are not in."""
+    """Reply to `rooms`: the rooms the user is in, then the public ones they are not in;
+    and `read`, the seq up to which the user has read each of their rooms (rooms never
+    marked are left out)."""
 
     rooms: list[Room]
+    read: dict[str, int] = msgspec.field(default_factory=dict)
 
 
 class UsersOk(Ok, tag="ok", kw_only=True):

@@ -156,6 +156,13 @@ class DeleteMessage(Request, tag="delete_message", kw_only=True, frozen=True):
     seq: Seq
 
 
+class MarkRead(Request, tag="mark_read", kw_only=True, frozen=True):
+    """The user has read `room` up to `seq`: kept on the server, for every device."""
+
+    room: Name
+    seq: Seq
+
+
 AnyRequest = (
     Register
     | Login
@@ -183,6 +190,7 @@ AnyRequest = (
     | Mute
     | Notice
     | DeleteMessage
+    | MarkRead
 )
 
 REQUEST_TYPES: tuple[type[Request], ...] = typing.get_args(AnyRequest)

@@ -1,4 +1,4 @@
-"""Use cases of messages: send, history, sync, typing, delete."""
+"""Use cases of messages: send, history, sync, typing, delete, read markers."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from chinwag.core.models import MemberRecord
 from chinwag.core.validation import check_body
 from chinwag.protocol import requests as rq
 from chinwag.protocol.errors import ErrorCode
-from chinwag.protocol.events import MessageDeleted, TypingEvent
+from chinwag.protocol.events import MessageDeleted, ReadMarker, TypingEvent
 from chinwag.protocol.replies import HistoryOk, MessageOk, Ok, SyncOk
 from chinwag.protocol.types import Message
 from chinwag.server.context import Context, now_ms
 from chinwag.server.hub import Connection
-from chinwag.store.base import Muted, NotMember
+from chinwag.store.base import Muted, NoSuchRecord, NotMember
 
 
 async def _membership(ctx: Context, room: str, username: str) -> MemberRecord:
@@ -132,4 +132,19 @@ async def delete_message(ctx: Context, conn: Connection, req: rq.DeleteMessage) 
     if not message.deleted:
         await ctx.store.delete_message(req.room, req.seq)
         await ctx.notifier.to_room(req.room, MessageDeleted(room=req.room, seq=req.seq))
+    return Ok(id=None)
+
+
+async def mark_read(ctx: Context, conn: Connection, req: rq.MarkRead) -> Ok:
+    """Keep the user's read position in a room, and tell their other connections, so
+    that what is read on one device is read on all."""
+    me = ctx.user(conn)
+    try:
+        moved = await ctx.store.mark_read(req.room, me.username, req.seq)
+    except NoSuchRecord:
+        await _membership(ctx, req.room, me.username)  # not_found for what one cannot see
+        permissions.require_member(req.room, None)
+        raise
+    if moved is not None:
+        await ctx.notifier.to_user(me.username, ReadMarker(room=req.room, seq=moved))
     return Ok(id=None)

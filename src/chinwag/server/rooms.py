@@ -46,6 +46,7 @@ async def rooms(ctx: Context, conn: Connection, req: rq.Rooms) -> RoomsOk:
     return RoomsOk(
         id=None,
         rooms=[r.public(member=True) for r in mine] + [r.public(member=False) for r in others],
+        read=await ctx.store.read_marks(me.username),
     )
 
 

@@ -42,6 +42,7 @@ HANDLERS: dict[type[rq.Request], Handler] = {
     rq.Sync: messaging.sync,
     rq.Typing: messaging.typing,
     rq.DeleteMessage: messaging.delete_message,
+    rq.MarkRead: messaging.mark_read,
     rq.Kick: moderation.kick,
     rq.Ban: moderation.ban,
     rq.Unban: moderation.unban,

@@ -143,6 +143,16 @@ class Store(Protocol):
         `remove_member` keeps it and `add_member` restores it."""
         ...
 
+    async def mark_read(self, room_id: str, username: str, seq: int) -> int | None:
+        """Move the member's read marker forward to `seq`, clamped to the room's last seq;
+        never back. The new marker if it moved, else None; NoSuchRecord for a
+        non-member."""
+        ...
+
+    async def read_marks(self, username: str) -> dict[str, int]:
+        """The user's read marker in each of their rooms where it is above 0."""
+        ...
+
     async def set_room_ban(
         self, room_id: str, username: str, *, banned: bool, reason: str = "", now: int = 0
     ) -> None: ...

@@ -254,6 +254,35 @@ def set_member_muted(conn: Connection, room_id: str, username: str, until: int) 
         raise NoSuchRecord(f"{username!r} is not a member of {room_id!r}")
 
 
+def mark_read(conn: Connection, room_id: str, username: str, seq: int) -> int | None:
+    """Move the member's read marker forward to `seq` (never back, never past the room's
+    last seq). The new marker if it moved, None if not; NoSuchRecord if not a member."""
+    key = canonical(username)
+    last = select(rooms.c.last_seq).where(rooms.c.id == room_id).scalar_subquery()
+    target = case((last < seq, last), else_=seq)
+    stmt = (
+        update(members)
+        .where(
+            members.c.room_id == room_id,
+            members.c.user_key == key,
+            members.c.read_seq < target,
+        )
+        .values(read_seq=target)
+        .returning(members.c.read_seq)
+    )
+    moved = conn.execute(stmt).scalar()
+    if moved is None and get_member(conn, room_id, username) is None:
+        raise NoSuchRecord(f"{username!r} is not a member of {room_id!r}")
+    return moved
+
+
+def read_marks(conn: Connection, username: str) -> dict[str, int]:
+    stmt = select(members.c.room_id, members.c.read_seq).where(
+        members.c.user_key == canonical(username), members.c.read_seq > 0
+    )
+    return {row[0]: row[1] for row in conn.execute(stmt)}
+
+
 def set_room_ban(
     conn: Connection, room_id: str, username: str, banned: bool, reason: str, now: int
 ) -> None:

@@ -144,6 +144,12 @@ class SqlStore:
     async def set_member_muted(self, room_id: str, username: str, until: int) -> None:
         await self.db.write(rooms.set_member_muted, room_id, username, until)
 
+    async def mark_read(self, room_id: str, username: str, seq: int) -> int | None:
+        return await self.db.write(rooms.mark_read, room_id, username, seq)
+
+    async def read_marks(self, username: str) -> dict[str, int]:
+        return await self.db.read(rooms.read_marks, username)
+
     async def set_room_ban(
         self, room_id: str, username: str, *, banned: bool, reason: str = "", now: int = 0
     ) -> None:

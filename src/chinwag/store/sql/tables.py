@@ -90,6 +90,8 @@ members = Table(
     Column("role", Text, nullable=False),
     Column("muted_until", BigInteger, nullable=False),
     Column("joined_ts", BigInteger, nullable=False),
+    #: The seq up to which the member has read the room (`mark_read`), for every device.
+    Column("read_seq", BigInteger, nullable=False, server_default=text("0")),
 )
 
 room_bans = Table(
