@@ -8,6 +8,7 @@ event loop (`pump_until`), never by touching widgets from another thread.
 from __future__ import annotations
 
 import asyncio
+import gc
 import random
 import shutil
 import socket
@@ -105,10 +106,17 @@ def _xvfb() -> Iterator[str]:
 
 
 @pytest.fixture
-def display(_xvfb: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """DISPLAY set to the session's Xvfb for this test."""
+def display(_xvfb: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """DISPLAY set to the session's Xvfb for this test.
+
+    Afterwards, garbage is collected here, on the thread that made the test's Tk
+    interpreters: one left in a reference cycle and collected later by a garbage
+    collection that happens to run on another thread (a database thread of a later
+    test) makes Tcl abort the whole process ("async handler deleted by the wrong
+    thread")."""
     monkeypatch.setenv("DISPLAY", _xvfb)
-    return _xvfb
+    yield _xvfb
+    gc.collect()
 
 
 class LoopThread:
