@@ -24,6 +24,7 @@ from chinwag.protocol.events import (
     MessageDeleted,
     MessageEvent,
     Presence,
+    ReadMarker,
     RoomUpdated,
     TypingEvent,
     UserUpdated,
@@ -239,6 +240,52 @@ def test_read_marks_give_unread_counts_at_start() -> None:
     state2.apply(MessagesLoaded("lan", page, "initial", more_before=True))
     assert state2.rooms["lan"].unread == 6 and state2.rooms["lan"].unread_more
     assert state.read_marks()["lan"] == 3
+
+
+def test_the_servers_read_markers_win_over_older_local_ones() -> None:
+    state = ChatState(clock=Clock(), read_marks={"lan": 3, "general": 9})
+    state.apply(LoggedIn(ADA, "t", False))
+    state.apply(RoomsLoaded([GENERAL, LAN], {"lan": 5, "general": 2}))
+    page = [msg("lan", s) for s in range(2, 8)]
+    state.apply(MessagesLoaded("lan", page, "initial", more_before=True))
+    assert state.rooms["lan"].unread == 2  # read up to 5 on another device
+    assert state.read_marks()["general"] == 9  # a local marker ahead of the server stays
+
+
+def test_a_read_event_clears_what_another_device_read() -> None:
+    state = logged_in()
+    for seq in range(2, 6):
+        state.apply(MessageEvent(message=msg("lan", seq)))
+    assert state.rooms["lan"].unread == 4 and state.total_unread == 4
+    update = state.apply(ReadMarker(room="lan", seq=4))
+    assert state.rooms["lan"].unread == 1 and update.rooms
+    assert not state.apply(ReadMarker(room="lan", seq=2)).rooms  # never backwards
+    assert state.rooms["lan"].unread == 1
+    state.apply(ReadMarker(room="lan", seq=7))  # ahead of what arrived yet
+    state.apply(MessageEvent(message=msg("lan", 6)))
+    assert state.rooms["lan"].unread == 0
+    state.apply(MessageEvent(message=msg("lan", 8)))
+    assert state.rooms["lan"].unread == 1
+
+
+def test_reads_not_yet_on_the_server_are_listed_until_reported() -> None:
+    state = logged_in()
+    state.apply(RoomsLoaded([LAN, GENERAL, DM, ATTIC, OTHER], {"general": 1, "lan": 1}))
+    assert state.unreported_reads() == {DM.id: 1, "attic": 1}  # never marked on the server
+    state.reads_reported(state.unreported_reads())
+    assert state.unreported_reads() == {}
+    state.apply(MessageEvent(message=msg("lan", 2)))
+    assert state.unreported_reads() == {}  # unread: nothing to report
+    state.select("lan")
+    assert state.unreported_reads() == {"lan": 2}
+    state.reads_reported({"lan": 2})
+    assert state.unreported_reads() == {}
+    # A report lost with the connection: the next rooms reply shows it again.
+    state.apply(RoomsLoaded([LAN, GENERAL, DM, ATTIC, OTHER], {"general": 1, "lan": 1}))
+    assert state.unreported_reads() == {"lan": 2, DM.id: 1, "attic": 1}
+    # The echo of a read event needs no report.
+    state.apply(ReadMarker(room="lan", seq=2))
+    assert "lan" not in state.unreported_reads()
 
 
 def test_a_new_dm_during_the_session_counts_its_first_message() -> None:

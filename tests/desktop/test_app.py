@@ -13,6 +13,8 @@ from chinwag.client import Client, RequestError
 from chinwag.client.events import Status
 from chinwag.desktop.notify import Notifier
 from chinwag.desktop.prefs import Prefs
+from chinwag.protocol import replies as rp
+from chinwag.protocol import requests as rq
 from tests.client.conftest import RestartableServer
 from tests.desktop.conftest import LoopThread, pump, pump_until
 
@@ -189,6 +191,41 @@ def test_send_receive_dm_and_unread(
     assert not app.root.title().startswith("(")
     assert "psst" in timeline_text(app)
     assert main.rooms.tree.parent(dm) == "section:dms"
+
+
+def test_reading_on_another_device_clears_the_unread_count(
+    make_app: MakeApp,
+    chat_server: RestartableServer,
+    other: Callable[..., Client],
+    loop_thread: LoopThread,
+) -> None:
+    app = make_app(chat_server.address)
+    log_in(app, "ada", create=True)
+    main = app.main
+    assert main is not None
+    bob = other("bob")
+    phone = other("ada", register=False)  # Ada's other device
+    run = loop_thread.run
+    dm = run(bob.open_dm("ada")).id
+    app.set_focused(False)
+    sent = [run(bob.send(dm, f"psst {i}")) for i in range(3)]
+    pump_until(app.root, lambda: app.state.rooms.get(dm) and app.state.rooms[dm].unread == 3)
+    assert app.root.title().startswith("(3) ")
+
+    run(phone.mark_read(dm, sent[1].seq))  # read two of them on the phone
+    pump_until(app.root, lambda: app.state.rooms[dm].unread == 1, what="the phone's read")
+    pump_until(app.root, lambda: app.root.title().startswith("(1) "), what="the title")
+    assert main.rooms.tree.item(dm, "values")[0] in ("1", 1)
+
+    # Reading here reaches the phone through the server.
+    app.set_focused(True)
+    main.rooms.tree.selection_set(dm)
+    pump_until(app.root, lambda: app.state.current == dm and app.state.rooms[dm].unread == 0)
+
+    def server_marker() -> int:
+        return int(run(phone.request(rq.Rooms(id="0"), rp.RoomsOk)).read.get(dm, 0))
+
+    pump_until(app.root, lambda: server_marker() == sent[2].seq, what="the desktop's read")
 
 
 def test_restart_reconnects_and_fills_the_gap(

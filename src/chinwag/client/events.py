@@ -65,9 +65,11 @@ class LoggedIn:
 
 @dataclasses.dataclass(frozen=True)
 class RoomsLoaded:
-    """Every room the user is in, and the public ones they are not in."""
+    """Every room the user is in, and the public ones they are not in; `read`, the
+    server's read marker of each room the user has marked."""
 
     rooms: list[Room]
+    read: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)

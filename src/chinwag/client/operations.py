@@ -71,9 +71,9 @@ class Operations(ClientBase):
         await self.request(rq.Ping(id="0"), rp.Ok)
 
     async def rooms(self) -> list[Room]:
-        rooms = (await self.request(rq.Rooms(id="0"), rp.RoomsOk)).rooms
-        self._emit(RoomsLoaded(rooms))
-        return rooms
+        reply = await self.request(rq.Rooms(id="0"), rp.RoomsOk)
+        self._emit(RoomsLoaded(reply.rooms, reply.read))
+        return reply.rooms
 
     async def users(self) -> list[User]:
         users = (await self.request(rq.Users(id="0"), rp.UsersOk)).users
@@ -121,6 +121,10 @@ class Operations(ClientBase):
 
     async def delete_message(self, room: str, seq: int) -> None:
         await self.request(rq.DeleteMessage(id="0", room=room, seq=seq), rp.Ok)
+
+    async def mark_read(self, room: str, seq: int) -> None:
+        """Tell the server the user has read `room` up to `seq` (for all their devices)."""
+        await self.request(rq.MarkRead(id="0", room=room, seq=seq), rp.Ok)
 
     async def update_profile(
         self, *, display_name: str | None = None, color: str | None = None

@@ -32,7 +32,7 @@ from chinwag.client.events import (
     UsersLoaded,
 )
 from chinwag.client.model import PendingSend, RoomState, TimelineChange, Update
-from chinwag.client.people import People
+from chinwag.client.reads import ReadMarkers
 from chinwag.protocol.events import (
     Hello,
     Kicked,
@@ -41,6 +41,7 @@ from chinwag.protocol.events import (
     MessageDeleted,
     MessageEvent,
     Presence,
+    ReadMarker,
     RoomUpdated,
     ServerNotice,
     TypingEvent,
@@ -56,7 +57,7 @@ def _key(username: str) -> str:
     return username.lower()
 
 
-class ChatState(People):
+class ChatState(ReadMarkers):
     def __init__(
         self,
         *,
@@ -77,6 +78,7 @@ class ChatState(People):
         self.focused = True
         self.at_bottom = True
         self._read_marks = dict(read_marks or {})
+        self._reported: dict[str, int] = {}
 
     # -- reading ---------------------------------------------------------------------------
     def room_title(self, room_id: str) -> str:
@@ -233,6 +235,7 @@ class ChatState(People):
             self._remove_room(room_id, update)
         if self.current is None or self.current not in self.rooms:
             self._select_default(update)
+        self._on_rooms_read(ev, update)
         update.rooms = True
 
     def _on_room_updated(self, ev: RoomUpdated, update: Update) -> None:
@@ -346,6 +349,7 @@ class ChatState(People):
         SendAcked: "_on_acked",
         SendFailed: "_on_send_failed",
         ServerNotice: "_on_notice",
+        ReadMarker: "_on_read",
     }
 
     # -- internals -------------------------------------------------------------------------
@@ -373,9 +377,6 @@ class ChatState(People):
         if room_id is None:
             room_id = next(iter(self.rooms))
         update.merge(self.select(room_id))
-
-    def _countable(self, msg: Message) -> bool:
-        return msg.kind == "text" and not msg.deleted and not self.is_me(msg.sender)
 
     def _viewing(self, rs: RoomState) -> bool:
         return rs.id == self.current and self.focused and self.at_bottom

@@ -27,12 +27,13 @@ log = logging.getLogger("chinwag.client")
 class Timeline(ClientBase):
     async def _catch_up(self) -> None:
         """After each login: which rooms, who, and every message missed."""
-        rooms = (await self.request(rq.Rooms(id="0"), rp.RoomsOk)).rooms
+        reply = await self.request(rq.Rooms(id="0"), rp.RoomsOk)
+        rooms = reply.rooms
         users = (await self.request(rq.Users(id="0"), rp.UsersOk)).users
         mine = {room.id for room in rooms if room.member}
         for gone in set(self.last_seq) - mine:
             self._forget_room(gone)
-        self._emit(RoomsLoaded(rooms))
+        self._emit(RoomsLoaded(rooms, reply.read))
         self._emit(UsersLoaded(users))
         known = {room: seq for room, seq in self.last_seq.items() if room in mine}
         await self._sync_rooms(known)

@@ -14,6 +14,7 @@ import time
 import tkinter as tk
 from typing import Any
 
+from chinwag.client import Client
 from chinwag.client.address import AddressError, server_url
 from chinwag.client.events import TERMINAL, RoomsLoaded, Status, StatusChanged
 from chinwag.client.model import Update
@@ -32,6 +33,8 @@ from chinwag.protocol.replies import AuthOk
 log = logging.getLogger("chinwag.desktop")
 
 POLL_MS = 15
+#: How often what the user has read goes to the server (for their other devices).
+READ_REPORT_MS = 1000
 #: A list item without the open/close arrow (the sections of the lists are always open).
 _ITEM_LAYOUT = [
     ("Treeitem.padding", {"sticky": "nswe", "children": [
@@ -81,6 +84,7 @@ class DesktopApp(UserActions):
             self.root.bind("<FocusIn>", self._focus_changed, add="+")
             self.root.bind("<FocusOut>", self._focus_changed, add="+")
         self.root.after(POLL_MS, self._pump)
+        self.root.after(READ_REPORT_MS, self._report_reads)
         session = prefs.load_session()
         if session is not None and (not server or session.server == server):
             self.resume(session)
@@ -242,6 +246,24 @@ class DesktopApp(UserActions):
                     log.exception("error in a network callback")
         self._render(update)
         self.root.after(1 if not self.inbox.empty() else POLL_MS, self._pump)
+
+    def _report_reads(self) -> None:
+        """Send the read positions the server does not know yet, at most once a second."""
+        if self.closed:
+            return
+        self.root.after(READ_REPORT_MS, self._report_reads)
+        if self.state.status.status != Status.CONNECTED:
+            return
+        reads = self.state.unreported_reads()
+        if not reads:
+            return
+        self.state.reads_reported(reads)  # a report lost on the way: see ReadMarkers
+
+        async def report(client: Client) -> None:
+            for room, seq in reads.items():
+                await client.mark_read(room, seq)
+
+        self.network.call(report, lambda _result, _error: None)
 
     def _status(self, status: StatusChanged) -> None:
         if status.status in TERMINAL and not self._logging_out and self.main is not None:
