@@ -377,3 +377,15 @@ async def test_wss_with_a_trusted_an_untrusted_and_an_accepted_certificate(
             await plain.connect()
     finally:
         await server.close()
+
+
+async def test_search(server: RunningServer, clients: Make) -> None:
+    ada, _ = await clients(server.url)
+    await ada.register("ada", PASSWORD)
+    await ada.send("general", "where is the Projector?")
+    await ada.send("general", "never mind")
+    found = await ada.search("projector")
+    assert [m.body for m in found.messages] == ["where is the Projector?"] and not found.more
+    with pytest.raises(RequestError) as refused:
+        await ada.search("x")
+    assert refused.value.code == "invalid"

@@ -115,6 +115,10 @@ REQUESTS: dict[str, tuple[str, rq.Request]] = {
         '{"type": "mark_read", "id": "26", "room": "general", "seq": 42}',
         rq.MarkRead(id="26", room="general", seq=42),
     ),
+    "search": (
+        '{"type": "search", "id": "27", "query": "pizza", "room": null, "limit": 20}',
+        rq.Search(id="27", query="pizza", room=None, limit=20),
+    ),
 }
 
 

@@ -228,3 +228,23 @@ async def test_read_markers_follow_the_user_across_connections(server: RunningSe
     await laptop.error("mark_read", "not_found", room="nowhere", seq=1)
     for client in (alice, laptop, phone):
         await client.close()
+
+
+async def test_search_sees_only_the_users_rooms(server: RunningServer) -> None:
+    alice = await register(server.url, "alice")
+    bob = await register(server.url, "bob")
+    await alice.ok("create_room", name="hidden", private=True)
+    await alice.ok("send", room="hidden", body="the launch code is 1234", client_msg_id="h")
+    await alice.ok("send", room="general", body="Launch at noon", client_msg_id="g1")
+    await alice.ok("send", room="general", body="lunch first", client_msg_id="g2")
+    found = await bob.ok("search", query="  LAUNCH ")
+    assert [(m["room"], m["body"]) for m in found["messages"]] == [("general", "Launch at noon")]
+    assert found["more"] is False
+    mine = await alice.ok("search", query="launch", limit=1)
+    assert [m["body"] for m in mine["messages"]] == ["Launch at noon"] and mine["more"] is True
+    assert len((await alice.ok("search", query="launch", room="hidden"))["messages"]) == 1
+    await bob.error("search", "not_found", query="launch", room="hidden")
+    await bob.error("search", "invalid", query=" a ")
+    await bob.error("search", "bad_request", query="x" * 201)
+    for client in (alice, bob):
+        await client.close()

@@ -164,3 +164,36 @@ async def test_deleted_seqs_up_to_a_seq_newest_first_limited(store: SqlStore, ro
     assert await store.deleted_seqs(room, 8, 0) == []
     assert await store.deleted_seqs("other", 3, 10) == [1]
     assert await store.deleted_seqs("nowhere", 3, 10) == []
+
+
+async def test_search_finds_text_in_the_users_rooms_newest_first(
+    store: SqlStore, room: str
+) -> None:
+    await store.add_member(room, "alice", role="member", now=1)
+    await store.ensure_room("secret", "Secret", "private", now=1)
+    await store.add_member("secret", "bob", role="member", now=1)
+    bodies = ["Pizza tonight?", "no pizza for me", "50% off_pizza", "salad", "PIZZA!"]
+    for i, body in enumerate(bodies):
+        await store.append_message(room, "bob", body, client_msg_id=None, now=100 + i)
+    await store.append_message("secret", "bob", "secret pizza", client_msg_id=None, now=200)
+    await store.append_message(
+        room, "bob", "pizza party", client_msg_id=None, now=300, kind="system"
+    )
+    await store.delete_message(room, 2)
+
+    found = await store.search("ALICE", "pizza")
+    assert [m.body for m in found] == ["PIZZA!", "50% off_pizza", "Pizza tonight?"]
+    assert [m.body for m in await store.search("alice", "pizza", limit=2)] == [
+        "PIZZA!",
+        "50% off_pizza",
+    ]
+    # % and _ are plain characters, not wildcards
+    assert [m.body for m in await store.search("alice", "0% o")] == ["50% off_pizza"]
+    assert [m.body for m in await store.search("alice", "f_p")] == ["50% off_pizza"]
+    assert await store.search("alice", "o%p") == []
+    # only the rooms one is in; one room at a time if asked
+    assert [m.body for m in await store.search("bob", "secret")] == ["secret pizza"]
+    assert await store.search("alice", "secret") == []
+    assert await store.search("alice", "pizza", room_id="secret") == []
+    assert len(await store.search("alice", "pizza", room_id=room)) == 3
+    assert await store.search("alice", "") == []

@@ -126,6 +126,12 @@ class Operations(ClientBase):
         """Tell the server the user has read `room` up to `seq` (for all their devices)."""
         await self.request(rq.MarkRead(id="0", room=room, seq=seq), rp.Ok)
 
+    async def search(self, query: str, *, room: str | None = None, limit: int = 50) -> rp.SearchOk:
+        """Messages of the user's rooms containing `query`, newest first."""
+        return await self.request(
+            rq.Search(id="0", query=query, room=room, limit=limit), rp.SearchOk
+        )
+
     async def update_profile(
         self, *, display_name: str | None = None, color: str | None = None
     ) -> User:

@@ -35,6 +35,14 @@ class HistoryOk(Ok, tag="ok", kw_only=True):
     more: bool = False
 
 
+class SearchOk(Ok, tag="ok", kw_only=True):
+    """Reply to `search`: the newest matches first; `more` is true when there are more
+    than `limit` (a narrower query finds them)."""
+
+    messages: list[Message]
+    more: bool = False
+
+
 class SyncOk(Ok, tag="ok", kw_only=True):
     """Reply to `sync`: every message after the given seqs, by room then seq. Rooms that
     had more than `limit` new messages are listed in `more`: sync again from there.
@@ -92,6 +100,7 @@ REPLY_TYPES: tuple[type[Reply], ...] = (
     AuthOk,
     MessageOk,
     HistoryOk,
+    SearchOk,
     SyncOk,
     RoomOk,
     RoomsOk,

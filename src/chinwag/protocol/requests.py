@@ -156,6 +156,15 @@ class DeleteMessage(Request, tag="delete_message", kw_only=True, frozen=True):
     seq: Seq
 
 
+class Search(Request, tag="search", kw_only=True, frozen=True):
+    """Messages of the user's rooms whose text contains `query`, newest first."""
+
+    query: Annotated[str, msgspec.Meta(max_length=200)]
+    #: Only this room; None: every room the user is in.
+    room: Name | None = None
+    limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 50
+
+
 class MarkRead(Request, tag="mark_read", kw_only=True, frozen=True):
     """The user has read `room` up to `seq`: kept on the server, for every device."""
 
@@ -191,6 +200,7 @@ AnyRequest = (
     | Notice
     | DeleteMessage
     | MarkRead
+    | Search
 )
 
 REQUEST_TYPES: tuple[type[Request], ...] = typing.get_args(AnyRequest)

@@ -1,4 +1,4 @@
-"""Use cases of messages: send, history, sync, typing, delete, read markers."""
+"""Use cases of messages: send, history, sync, search, typing, delete, read markers."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from chinwag.core.validation import check_body
 from chinwag.protocol import requests as rq
 from chinwag.protocol.errors import ErrorCode
 from chinwag.protocol.events import MessageDeleted, ReadMarker, TypingEvent
-from chinwag.protocol.replies import HistoryOk, MessageOk, Ok, SyncOk
+from chinwag.protocol.replies import HistoryOk, MessageOk, Ok, SearchOk, SyncOk
 from chinwag.protocol.types import Message
 from chinwag.server.context import Context, now_ms
 from chinwag.server.hub import Connection
@@ -104,6 +104,22 @@ async def sync(ctx: Context, conn: Connection, req: rq.Sync) -> SyncOk:
         if gone:
             deleted[room] = gone
     return SyncOk(id=None, messages=messages, more=more, deleted=deleted)
+
+
+#: Shortest query `search` accepts: one letter would match nearly everything.
+MIN_QUERY = 2
+
+
+async def search(ctx: Context, conn: Connection, req: rq.Search) -> SearchOk:
+    ctx.spend(conn)  # a scan of the database: under the same rate limit as sends
+    me = ctx.user(conn)
+    query = req.query.strip()
+    if len(query) < MIN_QUERY:
+        raise ChatError(ErrorCode.INVALID, f"search for at least {MIN_QUERY} characters")
+    if req.room is not None:
+        await _membership(ctx, req.room, me.username)
+    found = await ctx.store.search(me.username, query, room_id=req.room, limit=req.limit + 1)
+    return SearchOk(id=None, messages=found[: req.limit], more=len(found) > req.limit)
 
 
 #: Typing is announced to a room at most this often per connection; more is dropped.

@@ -43,6 +43,7 @@ HANDLERS: dict[type[rq.Request], Handler] = {
     rq.Typing: messaging.typing,
     rq.DeleteMessage: messaging.delete_message,
     rq.MarkRead: messaging.mark_read,
+    rq.Search: messaging.search,
     rq.Kick: moderation.kick,
     rq.Ban: moderation.ban,
     rq.Unban: moderation.unban,

@@ -190,6 +190,14 @@ class Store(Protocol):
         first."""
         ...
 
+    async def search(
+        self, username: str, query: str, *, room_id: str | None = None, limit: int = 50
+    ) -> list[Message]:
+        """Text messages, not deleted, of the rooms `username` is in (or of `room_id`
+        alone, if they are in it) whose body contains `query`, case-insensitively
+        (letters beyond ASCII too on PostgreSQL; ASCII only on SQLite); newest first."""
+        ...
+
     async def deleted_seqs(self, room_id: str, upto: int, limit: int) -> list[int]:
         """The seqs of deleted messages with seq <= `upto`: the newest `limit` of them,
         in ascending order."""

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from chinwag.protocol.types import Message, MessageKind
 from chinwag.store.base import Muted, NoSuchRecord, NotMember, StoreError
-from chinwag.store.sql.tables import messages, rooms, users
+from chinwag.store.sql.tables import members, messages, rooms, users
 
 
 def message(row: Any) -> Message:
@@ -283,6 +283,32 @@ def history_before(conn: Connection, room_id: str, before: int | None, limit: in
 def deleted_seqs(conn: Connection, room_id: str, upto: int, limit: int) -> list[int]:
     rows = conn.execute(_DELETED, {"room": room_id, "upto": upto, "limit": limit})
     return sorted(row[0] for row in rows)
+
+
+def search(
+    conn: Connection, user_key: str, query: str, room_id: str | None, limit: int
+) -> list[Message]:
+    """Text messages of the user's rooms containing `query` (case-insensitive), newest
+    first. A scan of those rooms' messages: fine for a team's server, and it runs on a
+    reader thread, never on the event loop."""
+    pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    stmt = (
+        select(messages)
+        .join(
+            members,
+            (members.c.room_id == messages.c.room_id) & (members.c.user_key == user_key),
+        )
+        .where(
+            messages.c.kind == "text",
+            messages.c.deleted.is_(False),
+            messages.c.body.ilike(pattern, escape="\\"),
+        )
+        .order_by(messages.c.ts.desc(), messages.c.room_id, messages.c.seq.desc())
+        .limit(limit)
+    )
+    if room_id is not None:
+        stmt = stmt.where(messages.c.room_id == room_id)
+    return [message(row) for row in conn.execute(stmt)]
 
 
 def get_message(conn: Connection, room_id: str, seq: int) -> Message | None:

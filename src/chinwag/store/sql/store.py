@@ -185,6 +185,13 @@ class SqlStore:
             return []
         return await self.db.read(messages.history_before, room_id, before, limit)
 
+    async def search(
+        self, username: str, query: str, *, room_id: str | None = None, limit: int = 50
+    ) -> list[Message]:
+        if limit <= 0 or not query:
+            return []
+        return await self.db.read(messages.search, canonical(username), query, room_id, limit)
+
     async def deleted_seqs(self, room_id: str, upto: int, limit: int) -> list[int]:
         if limit <= 0 or upto <= 0:
             return []
