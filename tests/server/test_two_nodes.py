@@ -17,7 +17,7 @@ from chinwag.store.base import Store
 from chinwag.store.sql import open_store, sqlite_url
 from tests.conftest import checked_redis_url, fresh_postgres_database
 from tests.server.conftest import RunningServer, StartServer
-from tests.server.support import register
+from tests.server.support import login, register
 
 Nodes = tuple[RunningServer, RunningServer]
 
@@ -73,10 +73,16 @@ async def test_clients_on_two_nodes_chat(nodes: Nodes) -> None:
 
     dm = (await alice.ok("open_dm", user="bob"))["room"]["id"]
     await bob.event("room_updated")
-    await alice.ok("send", room=dm, body="just us", client_msg_id="a2")
+    just_us = (await alice.ok("send", room=dm, body="just us", client_msg_id="a2"))["message"]
     assert (await bob.message(dm, "just us"))["sender"] == "alice"
     await bob.ok("typing", room=dm)
     await alice.event("typing", room=dm, user="bob")
+
+    # Bob's read marker reaches his other connection, on the other node.
+    bob_on_a = await login(a.url, "bob")
+    await bob.ok("mark_read", room=dm, seq=just_us["seq"])
+    assert (await bob_on_a.event("read", room=dm))["seq"] == just_us["seq"]
+    await bob_on_a.close()
 
     await alice.close()
     await bob.event("presence", user="alice", online=False)
