@@ -18,12 +18,19 @@ import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
+from chinwag.client import Client
+from chinwag.client.events import Status
+from chinwag.desktop.notify import Notifier
+from chinwag.desktop.prefs import Prefs
 from tests.client.conftest import RestartableServer
 from tests.conftest import unavailable
+
+if TYPE_CHECKING:  # Tk is imported by the fixtures, which skip (or fail in CI) without it
+    from chinwag.desktop.app import DesktopApp
 
 T = TypeVar("T")
 SCREEN = "1280x800x24"
@@ -178,3 +185,59 @@ def pump(root: Any, seconds: float) -> None:
     while time.monotonic() < deadline:
         root.update()
         time.sleep(0.01)
+
+
+PASSWORD = "correct horse"
+FAST = {"backoff_base": 0.1, "backoff_cap": 0.5, "heartbeat": None}
+
+MakeApp = Callable[..., "DesktopApp"]
+
+
+@pytest.fixture
+def make_app(display: str, tmp_path: Path) -> Iterator[MakeApp]:
+    """make_app(server) -> a `DesktopApp` showing its login window; closed afterwards."""
+    from chinwag.desktop.app import DesktopApp
+
+    apps: list[DesktopApp] = []
+
+    def make(server: str, config: Path | None = None, **kwargs: Any) -> DesktopApp:
+        kwargs.setdefault("notifier", Notifier())
+        kwargs.setdefault("client_options", dict(FAST))
+        prefs = Prefs.load(config or tmp_path / "config")
+        app = DesktopApp(prefs, server=server, track_focus=False, **kwargs)
+        apps.append(app)
+        pump(app.root, 0.05)
+        return app
+
+    yield make
+    for app in apps:
+        app.close()
+
+
+@pytest.fixture
+def other(
+    loop_thread: LoopThread, chat_server: RestartableServer
+) -> Iterator[Callable[..., Client]]:
+    """other(name) -> a logged-in Client living on the server's loop."""
+    made: list[Client] = []
+
+    def make(name: str, register: bool = True) -> Client:
+        client = Client(chat_server.address, **FAST)  # type: ignore[arg-type]
+        auth = client.register if register else client.login
+        loop_thread.run(auth(name, PASSWORD))
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        loop_thread.run(client.close())
+
+
+def log_in(app: DesktopApp, username: str, *, create: bool = False) -> None:
+    view = app.login_view
+    assert view is not None
+    view.username_var.set(username)
+    view.password_var.set(PASSWORD)
+    (view.create_button if create else view.login_button).invoke()
+    pump_until(app.root, lambda: app.main is not None, what="the main window")
+    pump_until(app.root, lambda: app.state.status.status == Status.CONNECTED, what="connected")

@@ -5,8 +5,8 @@
 Starts a server in-process on a fresh SQLite file, seeds a small team's chat over two
 days (the server's clock is set back while seeding, so that there is a "Yesterday"),
 then drives the real app under its own Xvfb and captures its windows with ImageMagick's
-`import`: the login window, the main window in the light and dark themes, and the
-settings dialog.
+`import`: the login window, the main window in the light and dark themes, the
+settings dialog and the search dialog with results.
 """
 
 from __future__ import annotations
@@ -153,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
             address = f"localhost:{server.port}"
             people = seed(loop.run, address, clock)
             shoot(args.out, address, people, loop, pump, pump_until)
+            for name in ("bob", "cy"):
+                loop.run(people[name].close())
             loop.run(server.stop())
     finally:
         loop.close()
@@ -213,6 +215,15 @@ def shoot(
         pump(root, 0.5)
         capture(dialog.top, out / "desktop-settings.png")
         dialog.close()
+
+        search = app.open_search()
+        search.query.set("bring")
+        search.search()
+        until(root, lambda: search.tree.get_children(), 10, "search results")
+        search.focus_results()
+        pump(root, 0.5)
+        capture(search.top, out / "desktop-search.png")
+        search.close()
     finally:
         app.close()
 

@@ -27,6 +27,7 @@ from chinwag.desktop.dialogs import (
 from chinwag.desktop.main_window import MainWindow, popup
 from chinwag.desktop.network import Network
 from chinwag.desktop.prefs import Prefs, Unsent
+from chinwag.desktop.search import LIMIT, SearchDialog, Searched
 from chinwag.desktop.settings import SettingsDialog
 from chinwag.desktop.theme import Palette
 
@@ -328,6 +329,29 @@ class UserActions:
 
     def leave(self, room_id: str) -> None:
         self._do(lambda client: client.leave(room_id), lambda _r, _e: None)
+
+    # -- search ----------------------------------------------------------------------------
+    def open_search(self) -> SearchDialog:
+        """The search dialog (the one already open, brought forward, if there is one)."""
+        for dialog in self.dialogs:
+            if isinstance(dialog, SearchDialog) and dialog.top.winfo_exists():
+                dialog.top.deiconify()
+                dialog.top.lift()
+                dialog.focus_query()
+                return dialog
+
+        def search(query: str, room: str | None, done: Searched) -> None:
+            self._do(lambda client: client.search(query, room=room, limit=LIMIT), done)
+
+        def open_room(room_id: str) -> bool:
+            if room_id not in self.state.rooms:
+                return False
+            self.select_room(room_id)
+            return True
+
+        dialog = SearchDialog(self.root, self.palette, self.state, search, open_room)
+        self.dialogs.append(dialog)
+        return dialog
 
     # -- settings --------------------------------------------------------------------------
     def open_settings(self) -> SettingsDialog:

@@ -15,6 +15,7 @@ from chinwag.client.model import Update
 from chinwag.client.state import ChatState
 from chinwag.desktop import boot
 from chinwag.desktop.composer import Composer
+from chinwag.desktop.search import search_icon
 from chinwag.desktop.sidebar import MemberList, RoomList
 from chinwag.desktop.theme import Palette
 from chinwag.desktop.timeline import TimelineView
@@ -36,6 +37,7 @@ class Actions(Protocol):
     def new_menu(self, x: int, y: int) -> None: ...
     def room_menu(self, x: int, y: int) -> None: ...
     def open_settings(self) -> object: ...
+    def open_search(self) -> object: ...
     def reconnect_now(self) -> None: ...
 
 
@@ -76,8 +78,17 @@ class MainWindow:
         self.title.grid(row=0, column=0, sticky="w")
         self.topic = ttk.Label(header, text="", style="Muted.TLabel")
         self.topic.grid(row=1, column=0, sticky="w")
+        self.search_button = boot.button(header, "Search", actions.open_search, "secondary-link")
+        self.search_button.configure(compound="left")
+        self.search_button.grid(row=0, column=1, rowspan=2, sticky="e")
         self.room_button = boot.button(header, "⋯", self._room_menu, "secondary-link", width=3)
-        self.room_button.grid(row=0, column=1, rowspan=2, sticky="e")
+        self.room_button.grid(row=0, column=2, rowspan=2, sticky="e")
+        # Ctrl+F (and Cmd+F on macOS) from anywhere in the main window.
+        self._keys = ["<Control-f>", "<Control-F>"]
+        if root.tk.call("tk", "windowingsystem") == "aqua":
+            self._keys += ["<Command-f>", "<Command-F>"]
+        for key in self._keys:
+            root.winfo_toplevel().bind(key, self._search_key)
         ttk.Separator(center).grid(row=1, column=0, sticky="ew")
         self.banner = ttk.Frame(center, style="Banner.TFrame", padding=(16, 6))
         self.banner.columnconfigure(0, weight=1)
@@ -252,8 +263,14 @@ class MainWindow:
         b = self.room_button
         self.actions.room_menu(b.winfo_rootx(), b.winfo_rooty() + b.winfo_height())
 
+    def _search_key(self, _event: object) -> str:
+        self.actions.open_search()
+        return "break"
+
     def apply_theme(self, pal: Palette) -> None:
         self.palette = pal
+        self._search_image = search_icon(pal.muted)
+        self.search_button.configure(image=self._search_image)
         self.timeline.apply_theme(pal)
         self.composer.apply_theme(pal)
         self.rooms.apply_theme(pal)
@@ -261,6 +278,9 @@ class MainWindow:
         self.render_all()
 
     def destroy(self) -> None:
+        top = self.frame.winfo_toplevel()
+        for key in self._keys:
+            top.unbind(key)
         self.frame.destroy()
 
 
