@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.server.support import WsClient
+from tests.server.support import login as ws_login
 from tests.server.support import register as ws_register
 from tests.web.support import ChatPage, WebServer, assert_gap_free
 
@@ -240,3 +243,87 @@ async def test_typing_shows_and_expires(browser: Browser, web: WebServer) -> Non
     await bob.close()
     await carol.close()
     await ada.close()
+
+
+async def test_a_room_read_on_one_device_is_read_on_the_others(
+    browser: Browser, web: WebServer
+) -> None:
+    """Read markers kept by the server: the same user on two devices, bob writing."""
+    from playwright.async_api import WebSocket, expect
+
+    marks: list[tuple[str, int]] = []
+    marked = asyncio.Event()
+
+    def watch(ws: WebSocket) -> None:
+        def sent(frame: str | bytes) -> None:
+            data = json.loads(frame) if isinstance(frame, str) else {}
+            if data.get("type") == "mark_read":
+                marks.append((data["room"], data["seq"]))
+                marked.set()
+
+        ws.on("framesent", sent)
+
+    async def setup(page: Page) -> None:
+        page.on("websocket", watch)
+
+    phone = await ChatPage.open(browser, web, setup=setup)
+    await phone.register("ada")
+    laptop = await ChatPage.open(browser, web)
+    await laptop.login("ada")
+    bob = await ws_register(web.ws_url, "bob")
+    dm = (await bob.ok("open_dm", user="ada"))["room"]["id"]
+    await bob.ok("send", room=dm, body="are you there?", client_msg_id="b1")
+    await bob.ok("send", room=dm, body="ping", client_msg_id="b2")
+    await expect(phone.badge(dm)).to_have_text("2")
+    await expect(laptop.badge(dm)).to_have_text("2")
+    await expect(laptop.page).to_have_title("(2) #general · chinwag")
+
+    # Read on the phone: the laptop's count goes, though the DM was never opened there.
+    await phone.room(dm).click()
+    await expect(phone.message("ping")).to_be_visible()
+    await expect(laptop.badge(dm)).to_have_count(0)
+    await expect(laptop.page).to_have_title("#general · chinwag")
+    await expect(laptop.page.get_by_role("heading", level=1, name="general")).to_be_visible()
+
+    # Messages read as they come: the newest position always reaches the server, and
+    # no position is sent twice.
+    ada = await ws_login(web.ws_url, "ada")
+    last = 0
+    for i in range(3):
+        last = (await bob.ok("send", room=dm, body=f"more {i}", client_msg_id=f"m{i}"))["message"][
+            "seq"
+        ]
+    await ada.event("read", room=dm, seq=last)
+    assert (await ada.ok("rooms"))["read"][dm] == last
+    async with asyncio.timeout(10):  # Playwright reports the sent frame a little later
+        while (dm, last) not in marks:
+            marked.clear()
+            await marked.wait()
+    seqs = [seq for room, seq in marks if room == dm]
+    assert seqs == sorted(set(seqs)) and seqs[-1] == last, seqs
+    await laptop.wait_until(
+        "([r, s]) => window.chinwag.state.timelines.get(r)?.last === s", [dm, last]
+    )
+    await expect(laptop.badge(dm)).to_have_count(0)
+    await phone.close()
+
+    # The laptop forgets what it had read: the server still knows. One new message is
+    # one unread, not all of them.
+    await laptop.page.evaluate("localStorage.setItem('chinwag.read.ada', '{}')")
+    await laptop.page.reload()
+    await expect(laptop.composer).to_be_visible()
+    await bob.ok("send", room=dm, body="one more", client_msg_id="b3")
+    await expect(laptop.badge(dm)).to_have_text("1")
+
+    # A new device, with nothing stored, starts from the server's markers too.
+    tablet = await ChatPage.open(browser, web)
+    await tablet.login("ada")
+    await expect(tablet.badge(dm)).to_have_text("1")
+    await tablet.room(dm).click()
+    await expect(tablet.message("one more")).to_be_visible()
+    await expect(laptop.badge(dm)).to_have_count(0)
+
+    await ada.close()
+    await bob.close()
+    await tablet.close()
+    await laptop.close()

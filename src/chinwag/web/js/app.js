@@ -21,6 +21,7 @@ import { Composer } from "./composer.js";
 import { Panels } from "./panels.js";
 import { THEME, load, save } from "./storage.js";
 import { UnsentStore } from "./unsent.js";
+import { ReadSync } from "./reads.js";
 
 function wsUrl() {
   return `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
@@ -33,6 +34,7 @@ export class App {
     this.conn = new Connection(wsUrl());
     this.notifier = new Notifier(this);
     this.session = new Session(this);
+    this.reads = new ReadSync(this);
     this.login = new LoginView(this);
     this.rooms = new Rooms(this);
     this.panels = new Panels();
@@ -409,7 +411,7 @@ export class App {
 
   maybeMarkRead() {
     if (!this.active || !this.readingNow()) return;
-    this.state.markRead(this.active);
+    if (this.state.markRead(this.active)) this.reads.readHere(this.active);
   }
 
   // -- theme -----------------------------------------------------------------------------

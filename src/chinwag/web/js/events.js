@@ -57,6 +57,9 @@ export function handleEvent(app, frame) {
         app.session.kickedBy = { by: frame.by, reason: frame.reason };
       }
       break;
+    case "read":
+      app.reads.heard(frame.room, frame.seq);
+      break;
     case "server_notice":
       app.toast(frame.text, "notice", 20000);
       break;

@@ -56,6 +56,7 @@ export class Rooms {
   async refresh() {
     const app = this.app;
     const reply = await app.request("rooms");
+    app.reads.fromRooms(reply.read);
     app.state.setRooms(reply.rooms);
     for (const r of app.state.memberRooms()) {
       if (!app.state.timeline(r.id).loaded) app.session.loadNewest(r.id).catch(() => {});

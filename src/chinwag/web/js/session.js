@@ -63,6 +63,7 @@ export class Session {
     save(TOKEN, reply.token);
     const switched = app.state.setMe(reply.user);
     if (switched) {
+      app.reads.reset();
       app.active = null;
       app.compose.forget();
     }
@@ -77,6 +78,7 @@ export class Session {
     if (gen !== this.gen) return;
     app.ready = true;
     app.conn.healthy();
+    app.reads.resume();
     app.renderStatus();
     app.compose.restore();
     app.schedule("pending", "sidebar");
@@ -90,6 +92,8 @@ export class Session {
     const [rooms, users] = await Promise.all([app.conn.request("rooms"), app.conn.request("users")]);
     if (gen !== this.gen) return;
     state.setUsers(users.users);
+    // Before the rooms: a room read on another device is read before it is first drawn.
+    app.reads.fromRooms(rooms.read);
     state.setRooms(rooms.rooms);
     const mine = state.memberRooms();
     if (!app.active || !state.rooms.get(app.active)?.member) {
@@ -241,6 +245,7 @@ export class Session {
     this.token = null;
     save(TOKEN, null);
     app.unsent.detach();
+    app.reads.reset();
     app.ready = false;
     app.compose.forget();
     app.state.reset();

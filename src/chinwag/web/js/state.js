@@ -343,16 +343,23 @@ export class ChatState {
     }
   }
 
-  /** Another tab of the same account moved its read positions. */
-  mergeRead(other) {
-    let moved = false;
+  /**
+   * Read positions from elsewhere: another tab of the same account, or the server (what
+   * was read on another device). Each room only moves forward. Returns the rooms moved.
+   */
+  mergeRead(other, { store = false } = {}) {
+    const moved = [];
     for (const [room, seq] of Object.entries(other || {})) {
       if (typeof seq === "number" && seq > (this.read[room] || 0)) {
         this.read[room] = seq;
-        moved = true;
+        moved.push(room);
       }
     }
-    if (moved) this.changed("unread");
+    if (moved.length) {
+      if (store) this.saveRead();
+      this.changed("unread", { rooms: moved });
+    }
+    return moved;
   }
 
   /**

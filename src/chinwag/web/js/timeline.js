@@ -104,6 +104,17 @@ export class TimelineView {
     for (const el of this.list.querySelectorAll(".new-marker")) el.remove();
   }
 
+  /** The open room was read up to `seq` on another device: the line moves past it. */
+  readElsewhere(seq) {
+    if (this.markerSeq === null || seq <= this.markerSeq) return;
+    if (seq >= this.renderedLast) {
+      this.clearMarker();
+    } else {
+      this.markerSeq = seq;
+      this.app.schedule("timelineFull");
+    }
+  }
+
   /** Messages arrived while the reader was away: mark where the new ones begin. */
   ensureMarker() {
     if (this.markerSeq === null) this.markerSeq = this.state.readSeq(this.room);
