@@ -12,8 +12,14 @@ import secrets
 from collections.abc import AsyncIterator
 
 import pytest
+from hypothesis import settings
 
 REQUIRE_ALL = os.environ.get("CHINWAG_REQUIRE_ALL") == "1"
+
+# Property tests check behaviour, not speed: no per-example deadline, which a loaded CI
+# machine would otherwise turn into failures (speed is measured by `chinwag bench`).
+settings.register_profile("chinwag", deadline=None)
+settings.load_profile("chinwag")
 
 
 def unavailable(reason: str) -> None:

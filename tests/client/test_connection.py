@@ -23,7 +23,13 @@ from chinwag.client.events import (
     Status,
     StatusChanged,
 )
-from chinwag.protocol.events import Kicked, MessageDeleted, RoomUpdated, TypingEvent
+from chinwag.protocol.events import (
+    Kicked,
+    MessageDeleted,
+    MessageEdited,
+    RoomUpdated,
+    TypingEvent,
+)
 from chinwag.protocol.types import Message
 from chinwag.server.app import create_app
 from tests.client.conftest import Recorder, RestartableServer
@@ -225,7 +231,7 @@ async def test_sync_repeats_while_more(restartable: RestartableServer, clients: 
     await bob.close()
 
 
-async def test_deletions_made_while_offline_arrive_with_the_sync(
+async def test_edits_and_deletions_made_while_offline_arrive_with_the_sync(
     restartable: RestartableServer, clients: Make
 ) -> None:
     ada, events = await clients(
@@ -244,10 +250,29 @@ async def test_deletions_made_while_offline_arrive_with_the_sync(
     await restartable.start()
     bob = await login(restartable.url, "bob")
     await bob.ok("delete_message", room="general", seq=sent[1]["seq"])
+    await bob.ok("edit_message", room="general", seq=sent[2]["seq"], body="m2, edited")
     ada.reconnect_now()
     await events.wait_status(Status.CONNECTED)
     deleted = await events.wait_for(lambda e: isinstance(e, MessageDeleted))
     assert deleted == MessageDeleted(room="general", seq=sent[1]["seq"])
+    edited = await events.wait_for(lambda e: isinstance(e, MessageEdited))
+    assert isinstance(edited, MessageEdited) and edited.message.body == "m2, edited"
+    # Reconnecting again replays nothing: the client is up to date with the changes.
+    count = len(events.events)
+
+    def status_after(status: Status) -> Callable[[object], bool]:
+        return lambda e: (
+            isinstance(e, StatusChanged) and e.status == status and e in events.events[count:]
+        )
+
+    await restartable.stop()
+    await events.wait_for(status_after(Status.RECONNECTING))
+    await restartable.start()
+    ada.reconnect_now()
+    await events.wait_for(status_after(Status.CONNECTED))
+    await events.wait_for(lambda e: isinstance(e, RoomsLoaded) and e in events.events[count:])
+    await ada.ping()
+    assert not [e for e in events.events[count:] if isinstance(e, MessageDeleted | MessageEdited)]
     await bob.close()
 
 

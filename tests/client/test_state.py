@@ -22,6 +22,7 @@ from chinwag.protocol.events import (
     MemberJoined,
     MemberLeft,
     MessageDeleted,
+    MessageEdited,
     MessageEvent,
     Presence,
     ReadMarker,
@@ -301,6 +302,19 @@ def test_deleting_an_unread_message_uncounts_it() -> None:
     state.apply(MessageEvent(message=msg("lan", 2)))
     update = state.apply(MessageDeleted(room="lan", seq=2))
     assert state.rooms["lan"].unread == 0 and update.timelines["lan"].reset
+    assert state.rooms["lan"].messages[2].deleted
+
+
+def test_an_edit_replaces_a_held_message_and_nothing_else() -> None:
+    state = logged_in()
+    state.apply(MessageEvent(message=msg("lan", 2, body="teh plan")))
+    edited = msg("lan", 2, body="the plan", edited_ts=1_767_261_000_100)
+    update = state.apply(MessageEdited(message=edited))
+    assert state.rooms["lan"].messages[2] == edited and update.timelines["lan"].reset
+    assert state.rooms["lan"].unread == 1  # still one unread message, not two
+    assert not state.apply(MessageEdited(message=msg("lan", 40))).timelines  # not held
+    state.apply(MessageDeleted(room="lan", seq=2))
+    state.apply(MessageEdited(message=edited))  # a late edit does not bring it back
     assert state.rooms["lan"].messages[2].deleted
 
 

@@ -119,6 +119,10 @@ REQUESTS: dict[str, tuple[str, rq.Request]] = {
         '{"type": "search", "id": "27", "query": "pizza", "room": null, "limit": 20}',
         rq.Search(id="27", query="pizza", room=None, limit=20),
     ),
+    "edit_message": (
+        '{"type": "edit_message", "id": "28", "room": "general", "seq": 42, "body": "typo"}',
+        rq.EditMessage(id="28", room="general", seq=42, body="typo"),
+    ),
 }
 
 

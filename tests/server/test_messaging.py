@@ -156,7 +156,7 @@ async def test_delete_message(server: RunningServer) -> None:
         await client.close()
 
 
-async def test_sync_reports_deletions_made_while_away(server: RunningServer) -> None:
+async def test_sync_replays_edits_and_deletions_made_while_away(server: RunningServer) -> None:
     alice = await register(server.url, "alice")
     bob = await register(server.url, "bob")
     sent = [
@@ -165,24 +165,67 @@ async def test_sync_reports_deletions_made_while_away(server: RunningServer) -> 
     ]
     await bob.message("general", "m3")
     seen = sent[-1]["seq"]
+    # a client new to the room learns the room's change number, and nothing else
+    first = await bob.ok("sync", since={"general": seen})
+    assert first["changed"] == [] and first["changes"] == {"general": 0}
     token = bob.token
     await bob.close()
-    for message in (sent[1], sent[2]):
-        await alice.ok("delete_message", room="general", seq=message["seq"])
+    await alice.ok("delete_message", room="general", seq=sent[1]["seq"])
+    await alice.ok("edit_message", room="general", seq=sent[2]["seq"], body="m2, edited")
     later = (await alice.ok("send", room="general", body="m4", client_msg_id="a4"))["message"]
-    await alice.ok("delete_message", room="general", seq=later["seq"])
+    await alice.ok("edit_message", room="general", seq=later["seq"], body="m4, edited")
     bob = await WsClient.connect(server.url)
     await bob.ok("resume", token=token)
-    reply = await bob.ok("sync", since={"general": seen})
-    # deleted before `since`: listed by seq; after it: the message itself, blanked
-    assert reply["deleted"] == {"general": [sent[1]["seq"], sent[2]["seq"]]}
-    assert [(m["seq"], m["body"], m["deleted"]) for m in reply["messages"]] == [
-        (later["seq"], "", True)
+    reply = await bob.ok("sync", since={"general": seen}, changes={"general": 0})
+    # changed at or before `since`: listed in change order; after it: the message itself
+    assert [(m["seq"], m["body"], m["deleted"]) for m in reply["changed"]] == [
+        (sent[1]["seq"], "", True),
+        (sent[2]["seq"], "m2, edited", False),
     ]
-    # nothing deleted: the room is left out
-    assert (await bob.ok("sync", since={"general": sent[0]["seq"]}))["deleted"] == {}
+    assert reply["changed"][1]["edited_ts"] is not None
+    assert [(m["seq"], m["body"]) for m in reply["messages"]] == [(later["seq"], "m4, edited")]
+    assert reply["changes"] == {"general": 3}
+    # up to date: nothing more
+    again = await bob.ok("sync", since={"general": later["seq"]}, changes=reply["changes"])
+    assert again["changed"] == [] and again["messages"] == [] and again["changes"] == {"general": 3}
+    rooms = {r["id"]: r for r in (await bob.ok("rooms"))["rooms"]}
+    assert rooms["general"]["last_change"] == 3
     await alice.close()
     await bob.close()
+
+
+async def test_only_the_sender_edits_and_everyone_sees_it(server: RunningServer) -> None:
+    admin = await register(server.url, "admin")
+    bob = await register(server.url, "bob")
+    mine = (await bob.ok("send", room="general", body="teh plan", client_msg_id="b1"))["message"]
+    edited = (await bob.ok("edit_message", room="general", seq=mine["seq"], body=" the plan "))[
+        "message"
+    ]
+    assert (edited["body"], edited["seq"], edited["client_msg_id"]) == (
+        "the plan",
+        mine["seq"],
+        "b1",
+    )
+    assert edited["edited_ts"] >= mine["ts"]
+    event = await admin.event("message_edited")
+    assert event["message"] == edited
+    # the same body again changes nothing and tells nobody
+    same = await bob.ok("edit_message", room="general", seq=mine["seq"], body="the plan")
+    assert same["message"] == edited
+    await admin.error("edit_message", "forbidden", room="general", seq=mine["seq"], body="x")
+    await bob.error("edit_message", "not_found", room="general", seq=1, body="x")  # system
+    await bob.error("edit_message", "not_found", room="general", seq=999, body="x")
+    await bob.error("edit_message", "invalid", room="general", seq=mine["seq"], body="  ")
+    await admin.ok("mute", user="bob", seconds=60)
+    await bob.error("edit_message", "muted", room="general", seq=mine["seq"], body="sneaky")
+    await admin.ok("mute", user="bob", seconds=0)
+    await bob.ok("delete_message", room="general", seq=mine["seq"])
+    await bob.error("edit_message", "not_found", room="general", seq=mine["seq"], body="back")
+    history = await admin.ok("history", room="general")
+    assert next(m for m in history["messages"] if m["seq"] == mine["seq"])["body"] == ""
+    assert [e for e in admin.events if e["type"] == "message_edited"] == []
+    for client in (admin, bob):
+        await client.close()
 
 
 async def test_rate_limit_answers_without_disconnecting(start_server: StartServer) -> None:

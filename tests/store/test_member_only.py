@@ -129,24 +129,26 @@ async def test_a_batch_looks_up_pairs_through_the_indexes(tmp_path: Path) -> Non
         db.close()
 
 
-async def test_deleted_seqs_search_the_partial_index(tmp_path: Path) -> None:
-    """`sync` asks for a room's deleted seqs on every reconnection: SQLite answers from
-    the index of deleted messages, whatever the size of the timeline."""
+async def test_changes_are_found_through_the_partial_index(tmp_path: Path) -> None:
+    """`sync` asks for a room's changes on every reconnection: SQLite answers from the
+    index of changed messages, whatever the size of the timeline."""
     import sqlite3
 
     from sqlalchemy.dialects import sqlite
 
-    from chinwag.store.sql.messages import _DELETED
+    from chinwag.store.sql.messages import _CHANGED
 
     path = tmp_path / "plan.db"
     opened = await open_store(sqlite_url(path))
     await opened.close()
-    compiled = _DELETED.compile(dialect=sqlite.dialect())
-    params = compiled.construct_params({"room": "general", "upto": 10, "limit": 5})
+    compiled = _CHANGED.compile(dialect=sqlite.dialect())
+    params = compiled.construct_params(
+        {"room": "general", "after": 1, "mark": 5, "upto": 10, "limit": 5}
+    )
     db = sqlite3.connect(path)
     try:
         query = f"EXPLAIN QUERY PLAN {compiled.string}"
         plan = [row[3] for row in db.execute(query, [params[k] for k in compiled.positiontup])]
-        assert any("ix_messages_deleted" in step for step in plan), plan
+        assert any("ix_messages_changed" in step for step in plan), plan
     finally:
         db.close()

@@ -148,22 +148,64 @@ async def test_get_and_delete_message(store: SqlStore, room: str) -> None:
     assert fourth.seq == 4
 
 
-async def test_deleted_seqs_up_to_a_seq_newest_first_limited(store: SqlStore, room: str) -> None:
-    await send(store, 8)
+async def test_edits_and_deletions_are_numbered_changes(store: SqlStore, room: str) -> None:
+    await send(store, 6)
     await store.ensure_room("other", "Other", "public", now=1)
-    await send(store, 3, room="other")
-    assert await store.deleted_seqs(room, 8, 10) == []
-    for seq in (2, 5, 7):
-        await store.delete_message(room, seq)
+    await send(store, 2, room="other")
+    assert await store.changes_since(room, 6, 0, 10) == ([], 0)
+    edited = await store.edit_message(room, 2, "m2, better", now=500)
+    assert edited is not None
+    assert (edited.body, edited.edited_ts, edited.deleted) == ("m2, better", 500, False)
+    assert await store.get_message(room, 2) == edited
+    assert await store.delete_message(room, 4)
+    assert await store.delete_message(room, 4)  # again: no new change
+    assert (await store.edit_message(room, 5, "m5!", now=600)) is not None
     await store.delete_message("other", 1)
-    assert await store.deleted_seqs(room, 8, 10) == [2, 5, 7]
-    assert await store.deleted_seqs(room, 6, 10) == [2, 5]
-    assert await store.deleted_seqs(room, 8, 2) == [5, 7]
-    assert await store.deleted_seqs(room, 1, 10) == []
-    assert await store.deleted_seqs(room, 0, 10) == []
-    assert await store.deleted_seqs(room, 8, 0) == []
-    assert await store.deleted_seqs("other", 3, 10) == [1]
-    assert await store.deleted_seqs("nowhere", 3, 10) == []
+    room_record = await store.get_room(room)
+    assert room_record is not None and room_record.last_change == 3
+
+    def show(result: tuple[list[Message], int]) -> tuple[list[tuple[int, str, bool]], int]:
+        return [(m.seq, m.body, m.deleted) for m in result[0]], result[1]
+
+    assert show(await store.changes_since(room, 6, 0, 10)) == (
+        [(2, "m2, better", False), (4, "", True), (5, "m5!", False)],
+        3,
+    )
+    assert show(await store.changes_since(room, 6, 1, 10)) == (
+        [(4, "", True), (5, "m5!", False)],
+        3,
+    )
+    assert show(await store.changes_since(room, 6, 3, 10)) == ([], 3)
+    # only messages up to `upto` (later ones come whole with the new messages)
+    assert show(await store.changes_since(room, 4, 0, 10)) == (
+        [(2, "m2, better", False), (4, "", True)],
+        3,
+    )
+    # a limit cuts the list and the mark: the rest comes the next time
+    assert show(await store.changes_since(room, 6, 0, 2)) == (
+        [(2, "m2, better", False), (4, "", True)],
+        2,
+    )
+    assert show(await store.changes_since("other", 2, 0, 10)) == ([(1, "", True)], 1)
+    assert await store.changes_since("nowhere", 2, 0, 10) == ([], 0)
+    # a second edit of one message is one more change; the message is listed once
+    await store.edit_message(room, 2, "m2, final", now=700)
+    assert show(await store.changes_since(room, 6, 3, 10)) == ([(2, "m2, final", False)], 4)
+    assert show(await store.changes_since(room, 6, 0, 10))[0][0] == (4, "", True)
+
+
+async def test_only_text_messages_that_exist_can_be_edited(store: SqlStore, room: str) -> None:
+    await send(store, 1)
+    await store.append_message(
+        room, "alice", "alice joined", client_msg_id=None, now=1, kind="system"
+    )
+    assert await store.edit_message(room, 2, "x", now=1) is None  # a system line
+    assert await store.edit_message(room, 9, "x", now=1) is None
+    assert await store.edit_message("nowhere", 1, "x", now=1) is None
+    await store.delete_message(room, 1)
+    assert await store.edit_message(room, 1, "back from the dead", now=1) is None
+    deleted = await store.get_message(room, 1)
+    assert deleted is not None and deleted.body == "" and deleted.edited_ts is None
 
 
 async def test_search_finds_text_in_the_users_rooms_newest_first(

@@ -10,7 +10,7 @@ from typing import Any
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from chinwag.store.sql import open_store
@@ -67,7 +67,7 @@ async def test_open_store_migrates_to_head_and_matches_tables(db_url: str) -> No
     await store.close()
     diff, current, tables = await inspect_db(db_url)
     assert diff == []
-    assert current == HEAD == "0003"
+    assert current == HEAD == "0004"
     assert tables >= TABLES
 
 
@@ -76,7 +76,7 @@ async def test_alembic_cli_builds_the_same_schema(db_url: str) -> None:
     diff, current, _ = await inspect_db(db_url)
     assert diff == []
     assert current == HEAD
-    assert "0003" in await alembic(db_url, "current")
+    assert "0004" in await alembic(db_url, "current")
     # The store opens a database the CLI migrated, and migrating again changes nothing.
     store = await open_store(db_url)
     await make_user(store, "alice")
@@ -99,27 +99,52 @@ def index_names(conn: Connection) -> set[str]:
     return {ix["name"] for ix in inspect(conn).get_indexes("messages") if ix["name"]}
 
 
-async def test_upgrade_from_0001_keeps_data_and_adds_the_deletion_index(db_url: str) -> None:
+async def test_upgrade_from_0001_numbers_earlier_deletions_as_changes(db_url: str) -> None:
     await alembic(db_url, "upgrade", "0001")
     db = open_database(db_url)
     try:
-        assert "ix_messages_deleted" not in await db.read(index_names)
+        await db.write(_seed_0001)
     finally:
         await db.close()
     await alembic(db_url, "upgrade", "head")
     store = await open_store(db_url)
     try:
-        assert "ix_messages_deleted" in await store.db.read(index_names)
-        await make_user(store, "alice")
-        room = await store.create_room("chat", "Chat", "public", owner="alice", topic="", now=1)
-        for i in range(4):
-            await store.append_message(room.id, "alice", f"m{i}", client_msg_id=f"c{i}", now=2)
-        await store.delete_message(room.id, 3)
-        assert await store.deleted_seqs(room.id, 5, 10) == [3]
+        assert "ix_messages_changed" in await store.db.read(index_names)
+        gone, mark = await store.changes_since("chat", 5, 0, 10)
+        assert [(m.seq, m.deleted) for m in gone] == [(2, True)] and mark == 1
+        kept = await store.get_message("chat", 1)
+        assert kept is not None and (kept.body, kept.edited_ts) == ("m1", None)
+        room = await store.get_room("chat")
+        assert room is not None and room.last_change == 1
     finally:
         await store.close()
     diff, current, _ = await inspect_db(db_url)
     assert (diff, current) == ([], HEAD)
+
+
+def _seed_0001(conn: Connection) -> None:
+    """Rows as the first schema had them: a room, a user, a kept and a deleted message."""
+    conn.execute(
+        text(
+            "INSERT INTO users (key, username, display_name, color, password_hash, admin, "
+            "banned, ban_reason, muted_until, created_ts) "
+            "VALUES ('alice', 'alice', 'alice', '#123456', 'x', false, false, '', 0, 1)"
+        )
+    )
+    conn.execute(
+        text(
+            "INSERT INTO rooms (id, name, kind, topic, owner, last_seq, member_count, "
+            "created_ts) VALUES ('chat', 'Chat', 'public', '', 'alice', 2, 0, 1)"
+        )
+    )
+    for seq, body, deleted in ((1, "m1", "false"), (2, "", "true")):
+        conn.execute(
+            text(
+                "INSERT INTO messages (room_id, seq, sender_key, sender, body, ts, "
+                f"client_msg_id, kind, deleted) VALUES ('chat', {seq}, 'alice', 'alice', "
+                f"'{body}', 2, NULL, 'text', {deleted})"
+            )
+        )
 
 
 async def test_alembic_cli_offline_sql() -> None:

@@ -102,6 +102,8 @@ class Client(Timeline, Outbox, Operations):
         self.token: str | None = None
         #: Per room: the highest seq up to which this client has every message.
         self.last_seq: dict[str, int] = {}
+        #: Per room: the change number (edits, deletions) this client is up to date with.
+        self.change_mark: dict[str, int] = {}
         self._held: dict[str, dict[int, Message]] = {}
         self._filling: dict[str, asyncio.Task[None]] = {}
         self._baselines: dict[str, asyncio.Task[None]] = {}
@@ -329,6 +331,7 @@ class Client(Timeline, Outbox, Operations):
             and event.room.id not in self.last_seq
             and self.status == Status.CONNECTED
         ):
+            self.change_mark.setdefault(event.room.id, event.room.last_change)
             self._ensure_baseline(event.room.id)
 
     # -- requests --------------------------------------------------------------------------

@@ -45,6 +45,7 @@ class ClientBase:
     sync_limit: int
     #: Per room: the highest seq up to which this client has every message.
     last_seq: dict[str, int]
+    change_mark: dict[str, int]
     _held: dict[str, dict[int, Message]]
     _filling: dict[str, asyncio.Task[None]]
     _baselines: dict[str, asyncio.Task[None]]
@@ -121,6 +122,11 @@ class Operations(ClientBase):
 
     async def delete_message(self, room: str, seq: int) -> None:
         await self.request(rq.DeleteMessage(id="0", room=room, seq=seq), rp.Ok)
+
+    async def edit_message(self, room: str, seq: int, body: str) -> Message:
+        """Replace the body of one's own message; returns it as stored."""
+        req = rq.EditMessage(id="0", room=room, seq=seq, body=body)
+        return (await self.request(req, rp.MessageOk)).message
 
     async def mark_read(self, room: str, seq: int) -> None:
         """Tell the server the user has read `room` up to `seq` (for all their devices)."""

@@ -39,6 +39,7 @@ from chinwag.protocol.events import (
     MemberJoined,
     MemberLeft,
     MessageDeleted,
+    MessageEdited,
     MessageEvent,
     Presence,
     ReadMarker,
@@ -301,6 +302,15 @@ class ChatState(ReadMarkers):
                 if self.focused:
                     self._mark_read(rs)
 
+    def _on_edited(self, ev: MessageEdited, update: Update) -> None:
+        msg = ev.message
+        rs = self.rooms.get(msg.room)
+        old = rs.messages.get(msg.seq) if rs else None
+        if rs is None or old is None or old == msg or old.deleted:
+            return  # not held here (it comes with its history), or nothing new
+        rs.messages[msg.seq] = msg
+        update.timeline(msg.room).reset = True
+
     def _on_deleted(self, ev: MessageDeleted, update: Update) -> None:
         rs = self.rooms.get(ev.room)
         msg = rs.messages.get(ev.seq) if rs else None
@@ -346,6 +356,7 @@ class ChatState(ReadMarkers):
         MessageEvent: "_on_message",
         MessagesLoaded: "_on_messages",
         MessageDeleted: "_on_deleted",
+        MessageEdited: "_on_edited",
         SendAcked: "_on_acked",
         SendFailed: "_on_send_failed",
         ServerNotice: "_on_notice",

@@ -18,7 +18,7 @@ from chinwag.client.events import MessagesLoaded, RoomsLoaded, Status, UsersLoad
 from chinwag.client.operations import ClientBase
 from chinwag.protocol import replies as rp
 from chinwag.protocol import requests as rq
-from chinwag.protocol.events import MessageDeleted, MessageEvent, RoomUpdated
+from chinwag.protocol.events import MessageDeleted, MessageEdited, MessageEvent, RoomUpdated
 from chinwag.protocol.types import Message, Room
 
 log = logging.getLogger("chinwag.client")
@@ -33,6 +33,9 @@ class Timeline(ClientBase):
         mine = {room.id for room in rooms if room.member}
         for gone in set(self.last_seq) - mine:
             self._forget_room(gone)
+        for room in rooms:
+            if room.member:  # read before any history: no later change can slip by
+                self.change_mark.setdefault(room.id, room.last_change)
         self._emit(RoomsLoaded(rooms, reply.read))
         self._emit(UsersLoaded(users))
         known = {room: seq for room, seq in self.last_seq.items() if room in mine}
@@ -43,8 +46,9 @@ class Timeline(ClientBase):
     async def _sync_rooms(self, since: Mapping[str, int]) -> None:
         pending = dict(since)
         while pending:
+            marks = {room: self.change_mark[room] for room in pending if room in self.change_mark}
             reply = await self.request(
-                rq.Sync(id="0", since=pending, limit=self.sync_limit), rp.SyncOk
+                rq.Sync(id="0", since=pending, changes=marks, limit=self.sync_limit), rp.SyncOk
             )
             by_room: dict[str, list[Message]] = {}
             for msg in reply.messages:
@@ -52,14 +56,23 @@ class Timeline(ClientBase):
             for room, messages in by_room.items():
                 if room in self.last_seq:
                     self._accept(room, messages, "sync")
-            # Deleted while this client was away: as if the events had come.
-            for room, seqs in reply.deleted.items():
+            # Edited or deleted while this client was away: as if the events had come.
+            for msg in reply.changed:
+                if msg.room in self.last_seq:
+                    self._emit(
+                        MessageDeleted(room=msg.room, seq=msg.seq)
+                        if msg.deleted
+                        else MessageEdited(message=msg)
+                    )
+            for room, mark in reply.changes.items():
                 if room in self.last_seq:
-                    for seq in seqs:
-                        self._emit(MessageDeleted(room=room, seq=seq))
+                    self.change_mark[room] = max(self.change_mark.get(room, 0), mark)
             before, pending = pending, {}
             for room in reply.more:
-                if room in self.last_seq and self.last_seq[room] > before.get(room, -1):
+                if room not in self.last_seq:
+                    continue
+                further = self.last_seq[room] > before.get(room, -1)
+                if further or self.change_mark.get(room, 0) > marks.get(room, -1):
                     pending[room] = self.last_seq[room]
 
     def _ensure_baseline(self, room: str) -> asyncio.Task[None]:
@@ -143,4 +156,5 @@ class Timeline(ClientBase):
     def _forget_room(self, room: str | None) -> None:
         if room is not None:
             self.last_seq.pop(room, None)
+            self.change_mark.pop(room, None)
             self._held.pop(room, None)

@@ -43,6 +43,8 @@ class RoomRecord(msgspec.Struct, kw_only=True):
     created_ts: int = 0
     #: The two usernames of a DM (empty for other kinds).
     dm_users: list[str] = msgspec.field(default_factory=list)
+    #: The number of the last edit or deletion in the room.
+    last_change: int = 0
 
     def public(self, *, member: bool) -> Room:
         return Room(
@@ -56,6 +58,7 @@ class RoomRecord(msgspec.Struct, kw_only=True):
             last_seq=self.last_seq,
             members=list(self.dm_users),
             created_ts=self.created_ts,
+            last_change=self.last_change,
         )
 
 

@@ -76,6 +76,12 @@ def check_moderation(actor: UserRecord, target: UserRecord, room: RoomRecord | N
         raise forbidden("admins can only be moderated by admins")
 
 
+def check_edit_message(actor: UserRecord, sender: str) -> None:
+    """Only the sender edits a message: moderators delete, they do not rewrite."""
+    if canonical(sender) != canonical(actor.username):
+        raise forbidden("only the sender can edit a message")
+
+
 def check_delete_message(actor: UserRecord, room: RoomRecord, sender: str) -> None:
     """Senders delete their own messages; owners and admins delete any."""
     if canonical(sender) == canonical(actor.username):

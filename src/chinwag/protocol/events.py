@@ -33,6 +33,12 @@ class MessageDeleted(Event, tag="message_deleted", kw_only=True):
     seq: int
 
 
+class MessageEdited(Event, tag="message_edited", kw_only=True):
+    """A message's sender changed its body (members of the room)."""
+
+    message: Message
+
+
 class Presence(Event, tag="presence", kw_only=True):
     user: str
     online: bool
@@ -86,6 +92,7 @@ AnyEvent = (
     Hello
     | MessageEvent
     | MessageDeleted
+    | MessageEdited
     | Presence
     | TypingEvent
     | RoomUpdated

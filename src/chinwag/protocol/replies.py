@@ -45,13 +45,15 @@ class SearchOk(Ok, tag="ok", kw_only=True):
 
 class SyncOk(Ok, tag="ok", kw_only=True):
     """Reply to `sync`: every message after the given seqs, by room then seq. Rooms that
-    had more than `limit` new messages are listed in `more`: sync again from there.
-    `deleted` gives, per room, the seqs at or before its `since` that are deleted (the
-    newest 1,000), so that a client that was away drops what it still shows."""
+    had more than `limit` new messages (or changes) are listed in `more`: sync again
+    from there. `changed`: the messages at or before `since` edited or deleted after the
+    request's `changes` mark, by room then change; `changes`: per room, the mark to send
+    next time."""
 
     messages: list[Message]
     more: list[str] = msgspec.field(default_factory=list)
-    deleted: dict[str, list[int]] = msgspec.field(default_factory=dict)
+    changed: list[Message] = msgspec.field(default_factory=list)
+    changes: dict[str, int] = msgspec.field(default_factory=dict)
 
 
 class RoomOk(Ok, tag="ok", kw_only=True):

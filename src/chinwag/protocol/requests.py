@@ -57,6 +57,9 @@ class History(Request, tag="history", kw_only=True, frozen=True):
 
 class Sync(Request, tag="sync", kw_only=True, frozen=True):
     since: dict[Name, Seq]
+    #: Per room, the change number the client is up to date with (a reply's `changes`);
+    #: edits and deletions after it, of messages up to `since`, come in `changed`.
+    changes: dict[Name, Seq] = msgspec.field(default_factory=dict)
     #: Most messages returned per room; rooms with more are listed in the reply's `more`.
     limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 500
 
@@ -165,6 +168,14 @@ class Search(Request, tag="search", kw_only=True, frozen=True):
     limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 50
 
 
+class EditMessage(Request, tag="edit_message", kw_only=True, frozen=True):
+    """Replace the body of one's own text message."""
+
+    room: Name
+    seq: Seq
+    body: str
+
+
 class MarkRead(Request, tag="mark_read", kw_only=True, frozen=True):
     """The user has read `room` up to `seq`: kept on the server, for every device."""
 
@@ -201,6 +212,7 @@ AnyRequest = (
     | DeleteMessage
     | MarkRead
     | Search
+    | EditMessage
 )
 
 REQUEST_TYPES: tuple[type[Request], ...] = typing.get_args(AnyRequest)

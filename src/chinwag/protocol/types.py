@@ -31,7 +31,8 @@ class Message(msgspec.Struct, kw_only=True):
 
     `seq` counts 1, 2, 3, ... per room with no gaps. `ts` is the server's UTC time in
     milliseconds since the Unix epoch. System messages (joins, moderation) have
-    `kind="system"` and the acting user as `sender`.
+    `kind="system"` and the acting user as `sender`. A deleted message has an empty
+    `body`; an edited one has `edited_ts`.
     """
 
     room: str
@@ -42,6 +43,8 @@ class Message(msgspec.Struct, kw_only=True):
     client_msg_id: str | None = None
     kind: MessageKind = "text"
     deleted: bool = False
+    #: When its sender last edited it (server time, ms); None if never.
+    edited_ts: int | None = None
 
 
 class Room(msgspec.Struct, kw_only=True):
@@ -58,6 +61,8 @@ class Room(msgspec.Struct, kw_only=True):
     #: The two participants of a DM; empty for other kinds (see the `members` request).
     members: list[str] = msgspec.field(default_factory=list)
     created_ts: int = 0
+    #: Counts the edits and deletions of the room's messages (see `sync`'s `changes`).
+    last_change: int = 0
 
 
 class Member(msgspec.Struct, kw_only=True):

@@ -10,7 +10,7 @@ from chinwag.core.models import MemberRecord
 from chinwag.core.validation import check_body
 from chinwag.protocol import requests as rq
 from chinwag.protocol.errors import ErrorCode
-from chinwag.protocol.events import MessageDeleted, ReadMarker, TypingEvent
+from chinwag.protocol.events import MessageDeleted, MessageEdited, ReadMarker, TypingEvent
 from chinwag.protocol.replies import HistoryOk, MessageOk, Ok, SearchOk, SyncOk
 from chinwag.protocol.types import Message
 from chinwag.server.context import Context, now_ms
@@ -82,28 +82,33 @@ async def history(ctx: Context, conn: Connection, req: rq.History) -> HistoryOk:
     return HistoryOk(id=None, messages=messages[1:] if more else messages, more=more)
 
 
-#: Most deleted seqs `sync` reports per room (the newest): what a client still shows.
-DELETED_LIMIT = 1000
-
-
 async def sync(ctx: Context, conn: Connection, req: rq.Sync) -> SyncOk:
     me = ctx.user(conn)
-    mine = {room.id for room in await ctx.store.rooms_of(me.username)}
+    # Read first: a change made after this is reported the next time, never skipped.
+    mine = {room.id: room for room in await ctx.store.rooms_of(me.username)}
     messages: list[Message] = []
     more: list[str] = []
-    deleted: dict[str, list[int]] = {}
+    changed: list[Message] = []
+    changes: dict[str, int] = {}
     for room in sorted(req.since):
         if room not in mine:
             continue
-        batch = await ctx.store.messages_since(room, req.since[room], req.limit + 1)
+        since = req.since[room]
+        batch = await ctx.store.messages_since(room, since, req.limit + 1)
         if len(batch) > req.limit:
             more.append(room)
             batch = batch[: req.limit]
         messages.extend(batch)
-        gone = await ctx.store.deleted_seqs(room, req.since[room], DELETED_LIMIT)
-        if gone:
-            deleted[room] = gone
-    return SyncOk(id=None, messages=messages, more=more, deleted=deleted)
+        if room not in req.changes:  # a client new to the room: from now on
+            changes[room] = mine[room].last_change
+            continue
+        edits, changes[room] = await ctx.store.changes_since(
+            room, since, req.changes[room], req.limit
+        )
+        if len(edits) == req.limit and room not in more:
+            more.append(room)
+        changed.extend(edits)
+    return SyncOk(id=None, messages=messages, more=more, changed=changed, changes=changes)
 
 
 #: Shortest query `search` accepts: one letter would match nearly everything.
@@ -135,6 +140,25 @@ async def typing(ctx: Context, conn: Connection, req: rq.Typing) -> Ok:
         conn.typing_at[req.room] = now
         await ctx.notifier.to_room(req.room, TypingEvent(room=req.room, user=me.username))
     return Ok(id=None)
+
+
+async def edit_message(ctx: Context, conn: Connection, req: rq.EditMessage) -> MessageOk:
+    ctx.spend(conn)
+    me = ctx.user(conn)
+    member = await _membership(ctx, req.room, me.username)
+    body = check_body(req.body, ctx.config.max_body)
+    message = await ctx.store.get_message(req.room, req.seq)
+    if message is None or message.kind != "text" or message.deleted:
+        raise not_found(f"no message {req.seq} in {req.room!r}")
+    permissions.check_edit_message(me, message.sender)
+    permissions.require_send(now_ms(), me, member)  # no rewriting history while muted
+    if message.body == body:
+        return MessageOk(id=None, message=message)
+    edited = await ctx.store.edit_message(req.room, req.seq, body, now=now_ms())
+    if edited is None:  # deleted meanwhile
+        raise not_found(f"no message {req.seq} in {req.room!r}")
+    await ctx.notifier.to_room(req.room, MessageEdited(message=edited))
+    return MessageOk(id=None, message=edited)
 
 
 async def delete_message(ctx: Context, conn: Connection, req: rq.DeleteMessage) -> Ok:

@@ -44,6 +44,7 @@ HANDLERS: dict[type[rq.Request], Handler] = {
     rq.DeleteMessage: messaging.delete_message,
     rq.MarkRead: messaging.mark_read,
     rq.Search: messaging.search,
+    rq.EditMessage: messaging.edit_message,
     rq.Kick: moderation.kick,
     rq.Ban: moderation.ban,
     rq.Unban: moderation.unban,

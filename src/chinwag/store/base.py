@@ -198,15 +198,24 @@ class Store(Protocol):
         (letters beyond ASCII too on PostgreSQL; ASCII only on SQLite); newest first."""
         ...
 
-    async def deleted_seqs(self, room_id: str, upto: int, limit: int) -> list[int]:
-        """The seqs of deleted messages with seq <= `upto`: the newest `limit` of them,
-        in ascending order."""
+    async def changes_since(
+        self, room_id: str, upto: int, after: int, limit: int
+    ) -> tuple[list[Message], int]:
+        """Messages with seq <= `upto` edited or deleted after the room's change number
+        `after`, in change order, at most `limit`; and the change number this brings the
+        caller up to (a later change is never skipped: it comes the next time)."""
         ...
 
     async def get_message(self, room_id: str, seq: int) -> Message | None: ...
 
     async def delete_message(self, room_id: str, seq: int) -> bool:
-        """Blank a message's body and mark it deleted; its seq stays. False if absent."""
+        """Blank a message's body and mark it deleted, as the room's next change; its seq
+        stays. False if absent."""
+        ...
+
+    async def edit_message(self, room_id: str, seq: int, body: str, *, now: int) -> Message | None:
+        """Replace the body of a text message that is not deleted, stamp `edited_ts` and
+        make it the room's next change; the message, or None if there is none."""
         ...
 
     # -- lifecycle -----------------------------------------------------------------------

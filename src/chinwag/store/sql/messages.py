@@ -35,12 +35,13 @@ def message(row: Any) -> Message:
         client_msg_id=row[6],
         kind=row[7],
         deleted=bool(row[8]),
+        edited_ts=row[9],
     )
 
 
 assert [c.name for c in messages.c] == [
     *("room_id", "seq", "sender_key", "sender", "body", "ts", "client_msg_id", "kind"),
-    "deleted",
+    *("deleted", "edited_ts", "changed"),
 ]
 
 
@@ -124,16 +125,18 @@ _BEFORE = (
     .limit(bindparam("limit"))
 )
 
-#: `deleted` written bare, as in the partial index `ix_messages_deleted`, which SQLite
+#: `changed > 0` written as in the partial index `ix_messages_changed`, which SQLite
 #: uses only for a query whose WHERE names its condition the same way.
-_DELETED = (
-    select(messages.c.seq)
+_CHANGED = (
+    select(messages)
     .where(
         messages.c.room_id == bindparam("room"),
-        text("deleted"),
+        text("changed > 0"),
+        messages.c.changed > bindparam("after"),
+        messages.c.changed <= bindparam("mark"),
         messages.c.seq <= bindparam("upto"),
     )
-    .order_by(messages.c.seq.desc())
+    .order_by(messages.c.changed)
     .limit(bindparam("limit"))
 )
 
@@ -280,9 +283,47 @@ def history_before(conn: Connection, room_id: str, before: int | None, limit: in
     return [message(row) for row in reversed(rows)]
 
 
-def deleted_seqs(conn: Connection, room_id: str, upto: int, limit: int) -> list[int]:
-    rows = conn.execute(_DELETED, {"room": room_id, "upto": upto, "limit": limit})
-    return sorted(row[0] for row in rows)
+def changes_since(
+    conn: Connection, room_id: str, upto: int, after: int, limit: int
+) -> tuple[list[Message], int]:
+    """Messages with seq <= `upto` edited or deleted after change `after`, in change
+    order, at most `limit`; and the change number they bring the caller up to (the
+    room's last change, or the last one returned when `limit` cut the list short)."""
+    # The room's mark first: a change committed after it is left for the next time.
+    mark = conn.execute(select(rooms.c.last_change).where(rooms.c.id == room_id)).scalar()
+    if mark is None or mark <= after:
+        return [], max(after, mark or 0)
+    params = {"room": room_id, "after": after, "mark": mark, "upto": upto, "limit": limit}
+    rows = conn.execute(_CHANGED, params).all()
+    if len(rows) == limit:
+        mark = rows[-1].changed
+    return [message(row) for row in rows], mark
+
+
+def _next_change(conn: Connection, room_id: str) -> int:
+    stmt = (
+        update(rooms)
+        .where(rooms.c.id == room_id)
+        .values(last_change=rooms.c.last_change + 1)
+        .returning(rooms.c.last_change)
+    )
+    return int(conn.execute(stmt).scalar_one())
+
+
+def edit_message(conn: Connection, room_id: str, seq: int, body: str, now: int) -> Message | None:
+    """Replace the body of a text message that is not deleted; None if there is none."""
+    where = (
+        (messages.c.room_id == room_id)
+        & (messages.c.seq == seq)
+        & (messages.c.kind == "text")
+        & messages.c.deleted.is_(False)
+    )
+    if conn.execute(select(messages.c.seq).where(where)).first() is None:
+        return None
+    change = _next_change(conn, room_id)
+    stmt = update(messages).where(where).values(body=body, edited_ts=now, changed=change)
+    row = conn.execute(stmt.returning(*messages.c)).first()
+    return None if row is None else message(row)
 
 
 def search(
@@ -318,10 +359,11 @@ def get_message(conn: Connection, room_id: str, seq: int) -> Message | None:
 
 
 def delete_message(conn: Connection, room_id: str, seq: int) -> bool:
-    stmt = (
-        update(messages)
-        .where(messages.c.room_id == room_id, messages.c.seq == seq)
-        .values(body="", deleted=True)
-        .returning(messages.c.seq)
-    )
-    return conn.execute(stmt).first() is not None
+    where = (messages.c.room_id == room_id) & (messages.c.seq == seq)
+    row = conn.execute(select(messages.c.deleted).where(where)).first()
+    if row is None:
+        return False
+    if not row[0]:
+        change = _next_change(conn, room_id)
+        conn.execute(update(messages).where(where).values(body="", deleted=True, changed=change))
+    return True

@@ -27,6 +27,7 @@ def room_record(row: Any) -> RoomRecord:
         member_count=row.member_count,
         created_ts=row.created_ts,
         dm_users=[row.dm_user_a, row.dm_user_b] if row.dm_user_a is not None else [],
+        last_change=row.last_change,
     )
 
 

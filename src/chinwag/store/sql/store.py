@@ -192,16 +192,19 @@ class SqlStore:
             return []
         return await self.db.read(messages.search, canonical(username), query, room_id, limit)
 
-    async def deleted_seqs(self, room_id: str, upto: int, limit: int) -> list[int]:
-        if limit <= 0 or upto <= 0:
-            return []
-        return await self.db.read(messages.deleted_seqs, room_id, upto, limit)
+    async def changes_since(
+        self, room_id: str, upto: int, after: int, limit: int
+    ) -> tuple[list[Message], int]:
+        return await self.db.read(messages.changes_since, room_id, upto, after, limit)
 
     async def get_message(self, room_id: str, seq: int) -> Message | None:
         return await self.db.read(messages.get_message, room_id, seq)
 
     async def delete_message(self, room_id: str, seq: int) -> bool:
         return await self.db.write(messages.delete_message, room_id, seq)
+
+    async def edit_message(self, room_id: str, seq: int, body: str, *, now: int) -> Message | None:
+        return await self.db.write(messages.edit_message, room_id, seq, body, now)
 
 
 if TYPE_CHECKING:

@@ -80,6 +80,8 @@ rooms = Table(
     #: The two registered-case usernames of a DM, ordered by key; NULL otherwise.
     Column("dm_user_a", Text, nullable=True),
     Column("dm_user_b", Text, nullable=True),
+    #: Counts the edits and deletions of the room's messages: each one takes the next.
+    Column("last_change", BigInteger, nullable=False, server_default=text("0")),
 )
 
 members = Table(
@@ -126,14 +128,17 @@ messages = Table(
     Column("client_msg_id", Text, nullable=True),
     Column("kind", Text, nullable=False),
     Column("deleted", Boolean, nullable=False),
+    Column("edited_ts", BigInteger, nullable=True),
+    #: The room's change number of the last edit or deletion of the message; 0: none.
+    Column("changed", BigInteger, nullable=False, server_default=text("0")),
     #: A sender's `client_msg_id` is stored once: the retry of a send finds it here.
     Index("ux_messages_sender_key_client_msg_id", "sender_key", "client_msg_id", unique=True),
-    #: Deletions are rare: `sync` finds a room's deleted seqs here without a scan.
+    #: Changes are rare: `sync` finds a room's recent ones here without a scan.
     Index(
-        "ix_messages_deleted",
+        "ix_messages_changed",
         "room_id",
-        "seq",
-        sqlite_where=text("deleted"),
-        postgresql_where=text("deleted"),
+        "changed",
+        sqlite_where=text("changed > 0"),
+        postgresql_where=text("changed > 0"),
     ),
 )
