@@ -31,7 +31,9 @@ async def test_server_restart_reconnects_and_fills_the_gap(
     await bob.register("bob")
     await alice.ok("send", room="general", body="before the restart", client_msg_id="a1")
     doomed = await alice.ok("send", room="general", body="soon deleted", client_msg_id="a0")
+    typo = await alice.ok("send", room="general", body="see you at 8", client_msg_id="a9")
     await expect(bob.message("soon deleted")).to_be_visible()
+    await expect(bob.message("see you at 8")).to_be_visible()
     await alice.close()
 
     # Small sync pages, so that catching up takes several rounds (`more`).
@@ -53,6 +55,7 @@ async def test_server_restart_reconnects_and_fills_the_gap(
                 "general", "alice", f"missed {i}", client_msg_id=f"m{i}", now=1_767_261_000_000 + i
             )
         await store.delete_message("general", doomed["message"]["seq"])  # seen, then deleted
+        await store.edit_message("general", typo["message"]["seq"], "see you at 9", now=1)
     finally:
         await store.close()
 
@@ -62,6 +65,8 @@ async def test_server_restart_reconnects_and_fills_the_gap(
     await bob.wait_settled()
     await expect(bob.message("written while offline")).to_have_count(1)
     await expect(bob.message("soon deleted")).to_have_count(0)
+    await expect(bob.message("see you at 9")).to_have_count(1)
+    await expect(bob.message("see you at 8")).to_have_count(0)
     await expect(bob.message("This message was deleted.")).to_have_count(1)
     alice = await ws_login(web.ws_url, "alice")
     await alice.ok("send", room="general", body="after the restart", client_msg_id="a2")
@@ -73,6 +78,7 @@ async def test_server_restart_reconnects_and_fills_the_gap(
     expected = [
         "before the restart",
         "This message was deleted.",
+        "see you at 9",
         *(f"missed {i}" for i in range(1, 6)),
         "after the restart",
     ]

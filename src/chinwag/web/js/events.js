@@ -23,6 +23,9 @@ export function handleEvent(app, frame) {
     case "message_deleted":
       state.deleteMessage(frame.room, frame.seq);
       break;
+    case "message_edited":
+      state.editMessage(frame.message);
+      break;
     case "presence":
       if (!state.user(frame.user)) app.session.refreshUsersSoon();
       state.setPresence(frame.user, frame.online);

@@ -126,11 +126,14 @@ export class Session {
     if (tl.loaded) return Promise.resolve();
     const running = this.loading.get(roomId);
     if (running) return running;
+    // The room's change number before its history: no edit after it can slip by.
+    const mark = state.rooms.get(roomId)?.last_change || 0;
     const job = (async () => {
       try {
         const reply = await this.app.conn.request("history", { room: roomId, limit: PAGE });
         if (gen !== this.gen || !state.timelines.has(roomId)) return;
         tl.setNewest(reply.messages, reply.more);
+        if (tl.change === null) tl.change = mark;
         state.initRead(roomId, tl.last);
         state.changed("timeline", { room: roomId, changed: [], reset: true });
         if (tl.gap) await this.syncRooms([roomId], gen);
@@ -151,12 +154,22 @@ export class Session {
       if (tl.loaded) since[id] = tl.last;
     }
     for (let round = 0; round < 10000 && Object.keys(since).length; round += 1) {
-      const reply = await this.app.conn.request("sync", { since, limit: this.app.syncLimit });
+      const changes = {};
+      for (const id of Object.keys(since)) {
+        const mark = state.timeline(id).change;
+        if (mark !== null) changes[id] = mark;
+      }
+      const reply = await this.app.conn.request("sync", { since, changes, limit: this.app.syncLimit });
       if (gen !== this.gen) return;
       const gaps = state.addMessages(reply.messages);
-      // Deleted while this page was away: as if the events had come.
-      for (const [id, seqs] of Object.entries(reply.deleted || {})) {
-        for (const seq of seqs) state.deleteMessage(id, seq);
+      // Edited or deleted while this page was away: as if the events had come.
+      for (const msg of reply.changed || []) {
+        if (msg.deleted) state.deleteMessage(msg.room, msg.seq);
+        else state.editMessage(msg);
+      }
+      for (const [id, mark] of Object.entries(reply.changes || {})) {
+        const tl = state.timelines.get(id);
+        if (tl) tl.change = Math.max(tl.change || 0, mark);
       }
       const next = {};
       for (const id of reply.more) next[id] = state.timeline(id).last;

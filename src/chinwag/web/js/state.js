@@ -26,13 +26,16 @@ export class Timeline {
     this.loaded = false;
     this.hasOlder = false;
     this.loadingOlder = false;
+    // The room's change number (edits, deletions) this timeline is up to date with.
+    this.change = null;
   }
 
   /** "new", "changed" or null (a duplicate). */
   put(msg) {
     const old = this.msgs.get(msg.seq);
     if (old) {
-      if (msg.deleted && !old.deleted) {
+      const edited = !old.deleted && msg.edited_ts && msg.edited_ts !== old.edited_ts;
+      if ((msg.deleted && !old.deleted) || edited) {
         this.msgs.set(msg.seq, msg);
         return "changed";
       }
@@ -73,6 +76,14 @@ export class Timeline {
     for (const m of messages) this.put(m);
     if (messages.length) this.first = Math.min(this.first, messages[0].seq);
     this.hasOlder = more && messages.length > 0 && this.first > 1;
+  }
+
+  /** An edit of a held message that is not deleted; false if nothing changes. */
+  replace(msg) {
+    const old = this.msgs.get(msg.seq);
+    if (!old || old.deleted || msg.deleted || old.edited_ts === msg.edited_ts) return false;
+    this.msgs.set(msg.seq, msg);
+    return true;
   }
 
   markDeleted(seq) {
@@ -310,6 +321,11 @@ export class ChatState {
       this.changed("timeline", { room, from: t.before, to: tl.last, changed: t.changed });
     }
     return gaps;
+  }
+
+  editMessage(msg) {
+    const tl = this.timelines.get(msg.room);
+    if (tl && tl.replace(msg)) this.changed("timeline", { room: msg.room, changed: [msg.seq] });
   }
 
   deleteMessage(roomId, seq) {
