@@ -67,6 +67,12 @@ def test_system_lines_deleted_messages_and_the_marker() -> None:
     marked = lay.message(msg(5), msg(4), marker=True)
     assert text_of(marked) == "New messages\nBob  09:00\nm5\n"
     assert count_lines(marked) == 3
+    edited = lay.message(msg(6, body="see www.x.org", edited_ts=T0 + 60_000), msg(5))
+    assert text_of(edited) == "see www.x.org (edited)\n"
+    assert (" (edited)", ("body", "edited")) in edited  # grey and small, not part of a link
+    assert edited[-1] == ("\n", ("body",))
+    gone = lay.message(msg(7, deleted=True, body="", edited_ts=T0), msg(6))
+    assert text_of(gone) == "message deleted\n"  # a deleted message says only that
 
 
 def test_pending_and_failed_sends() -> None:

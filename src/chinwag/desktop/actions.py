@@ -24,6 +24,7 @@ from chinwag.desktop.dialogs import (
     people,
     public_rooms,
 )
+from chinwag.desktop.editing import MessageActions
 from chinwag.desktop.main_window import MainWindow, popup
 from chinwag.desktop.network import Network
 from chinwag.desktop.prefs import Prefs, Unsent
@@ -42,7 +43,7 @@ def _reason(error: BaseException | None) -> str | None:
     return str(error)
 
 
-class UserActions:
+class UserActions(MessageActions):
     root: Any
     state: ChatState
     network: Network

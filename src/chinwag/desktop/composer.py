@@ -1,4 +1,5 @@
-"""The box at the bottom: Enter sends, Shift+Enter starts a new line; who is typing."""
+"""The box at the bottom: Enter sends, Shift+Enter starts a new line, Up in the empty box
+edits one's last message; who is typing."""
 
 from __future__ import annotations
 
@@ -24,10 +25,12 @@ class Composer:
         *,
         on_send: Callable[[str], None],
         on_typing: Callable[[], None],
+        on_up: Callable[[], bool] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.on_send = on_send
         self.on_typing = on_typing
+        self.on_up = on_up
         self.clock = clock
         self.max_body = 4000
         self._last_typing = -1e9
@@ -61,6 +64,7 @@ class Composer:
         self.text.bind("<Return>", self._on_return)
         self.text.bind("<KP_Enter>", self._on_return)
         self.text.bind("<Shift-Return>", self._on_shift_return)
+        self.text.bind("<Up>", self._on_up)
         self.text.bind("<KeyRelease>", self._on_key, add="+")
         self.text.bind("<<Modified>>", self._on_modified, add="+")
         self.text.bind("<FocusIn>", lambda _e: self._update_placeholder(), add="+")
@@ -104,6 +108,12 @@ class Composer:
         self.text.see("insert")
         self._changed()
         return "break"
+
+    def _on_up(self, _event: Any) -> str | None:
+        """In the empty box, Up edits the last message sent (otherwise it moves up)."""
+        if not self.value() and self.on_up is not None and self.on_up():
+            return "break"
+        return None
 
     def _on_key(self, event: Any) -> None:
         if event.keysym in ("Return", "KP_Enter"):

@@ -2,8 +2,9 @@
 
 No Tk here, so the layout rules are tested without a display: a day separator when the
 date changes, the sender's name only at the head of a group (consecutive texts from one
-sender within five minutes), grey system lines, clickable URLs, the "new messages"
-line, and pending or failed sends after the stored messages.
+sender within five minutes), grey system lines, clickable URLs, a grey "(edited)" after
+an edited body, the "new messages" line, and pending or failed sends after the stored
+messages.
 """
 
 from __future__ import annotations
@@ -111,6 +112,8 @@ class Layout:
             runs.append(("message deleted\n", ("body", "deleted")))
             return runs
         runs.extend(self.body(msg.body, ("body",)))
+        if msg.edited_ts is not None:
+            runs.insert(-1, (" (edited)", ("body", "edited")))
         return runs
 
     def body(self, text: str, tags: tuple[str, ...]) -> list[Run]:

@@ -48,12 +48,14 @@ class TimelineView:
         on_scrolled: Callback,
         on_action: Callback,
         on_url: Callback,
+        on_menu: Callback | None = None,
     ) -> None:
         self.state = state
         self.on_load_older = on_load_older
         self.on_scrolled = on_scrolled
         self.on_action = on_action
         self.on_url = on_url
+        self.on_menu = on_menu
         self.frame = ttk.Frame(parent)
         self.text = tk.Text(
             self.frame,
@@ -111,6 +113,7 @@ class TimelineView:
         t.tag_configure("pending")
         t.tag_configure("failed")
         t.tag_configure("deleted", font=f["italic"])
+        t.tag_configure("edited", font=f["small"])
         t.tag_configure("note", font=f["small"])
         t.tag_configure("url", underline=True)
         t.tag_configure("action", underline=True, font=f["small_bold"])
@@ -119,6 +122,13 @@ class TimelineView:
             t.tag_bind(tag, "<Leave>", lambda _e: self.text.configure(cursor="arrow"))
         t.tag_bind("url", "<ButtonRelease-1>", self._click_url)
         t.tag_bind("action", "<ButtonRelease-1>", self._click_action)
+        t.tag_configure("picked")
+        t.tag_lower("picked")  # under the others: selected text still shows
+        menu_clicks = ["<Button-3>"]
+        if t.tk.call("tk", "windowingsystem") == "aqua":
+            menu_clicks += ["<Button-2>", "<Control-Button-1>"]
+        for click in menu_clicks:
+            t.bind(click, self._context_menu)
 
     def apply_theme(self, pal: Palette) -> None:
         self.palette = pal
@@ -136,13 +146,14 @@ class TimelineView:
             inactiveselectbackground=pal.select_bg,
             insertbackground=pal.fg,
         )
-        for tag in ("header", "day", "system", "time", "pending", "deleted"):
+        for tag in ("header", "day", "system", "time", "pending", "deleted", "edited"):
             t.tag_configure(tag, foreground=pal.muted)
         t.tag_configure("marker", foreground=pal.marker)
         t.tag_configure("failed", foreground=pal.danger)
         t.tag_configure("note", foreground=pal.danger)
         t.tag_configure("url", foreground=pal.link)
         t.tag_configure("action", foreground=pal.link)
+        t.tag_configure("picked", background=pal.surface)
         self.set_user_colors()
 
     def set_user_colors(self) -> None:
@@ -315,6 +326,37 @@ class TimelineView:
             return self._starts[i][0]
         return None
 
+    def seq_at(self, index: str) -> int | None:
+        """The seq of the stored message drawn at Text index `index` (None: the header
+        line, a pending send, or nothing)."""
+        line = int(self.text.index(index).split(".")[0])
+        if not self._starts or line >= self._confirmed_line():
+            return None
+        i = bisect.bisect_right(self._starts, (line, 2**63)) - 1
+        return self._starts[i][1] if i >= 0 else None
+
+    def lines_of(self, seq: int) -> tuple[int, int] | None:
+        """The first line of message `seq` and the line after its last one."""
+        i = bisect.bisect_left(self._starts, seq, key=lambda start: start[1])
+        if i >= len(self._starts) or self._starts[i][1] != seq:
+            return None
+        end = self._starts[i + 1][0] if i + 1 < len(self._starts) else self._confirmed_line()
+        return self._starts[i][0], end
+
+    def reveal(self, seq: int) -> None:
+        """Scroll just enough for message `seq` to be in view."""
+        lines = self.lines_of(seq)
+        if lines is not None:
+            self.text.see(f"{lines[1] - 1}.0")
+            self.text.see(f"{lines[0]}.0")
+
+    def pick(self, seq: int | None) -> None:
+        """Shade message `seq` (the one a menu is open for); None clears the shade."""
+        self.text.tag_remove("picked", "1.0", "end")
+        lines = self.lines_of(seq) if seq is not None else None
+        if lines is not None:
+            self.text.tag_add("picked", f"{lines[0]}.0", f"{lines[1]}.0")
+
     def scroll_to_seq(self, seq: int, above: int = 0) -> None:
         line = self.line_of(seq)
         if line is not None:
@@ -337,6 +379,13 @@ class TimelineView:
         found = self.text.tag_prevrange("url", "current + 1c")
         if found:
             self.on_url(link_target(self.text.get(*found)))
+
+    def _context_menu(self, event: Any) -> str | None:
+        seq = self.seq_at(f"@{event.x},{event.y}")
+        if seq is None or self.on_menu is None or self.room_id is None:
+            return None
+        self.on_menu(self.room_id, seq, event.x_root, event.y_root)
+        return "break"
 
     def _click_action(self, _event: Any) -> None:
         for tag in self.text.tag_names("current"):
