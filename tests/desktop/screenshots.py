@@ -75,9 +75,9 @@ def seed(run: Any, address: str, clock: Clock) -> dict[str, Any]:
         clients[name] = client
     ada, bob, cy, dee = (clients[n] for n in ("ada", "bob", "cy", "dee"))
 
-    def say(who: Any, room: str, body: str, when: dt.datetime) -> None:
+    def say(who: Any, room: str, body: str, when: dt.datetime) -> Any:
         clock.set(when)
-        run(who.send(room, body))
+        return run(who.send(room, body))
 
     y = yesterday.replace(hour=18)
     say(bob, "general", "anyone up for a LAN party this weekend?", y.replace(minute=40))
@@ -101,7 +101,9 @@ def seed(run: Any, address: str, clock: Clock) -> dict[str, Any]:
     say(ada, "general", "The new server is up on my desk: chat.lan:8080", t.replace(minute=12))
     say(ada, "general", "history from the old one is gone, sorry!", t.replace(minute=12))
     say(cy, "general", "map list for Saturday: https://example.com/lan/maps", t.replace(minute=18))
-    say(cy, "general", "vote for your top 3 by Friday", t.replace(minute=19))
+    vote = say(cy, "general", "vote for your top 3 by Friday", t.replace(minute=19))
+    clock.set(t.replace(minute=20))
+    run(cy.edit_message("general", vote.seq, "vote for your top 3 by Thursday"))
     clock.set(t.replace(minute=21))
     eve = Client(address, heartbeat=None)
     run(eve.register("eve", PASSWORD))
@@ -118,7 +120,8 @@ def while_ada_reads(run: Any, people: dict[str, Any]) -> None:
     """Messages that arrive in other rooms while Ada is in general: unread counts."""
     bob, cy, lan = people["bob"], people["cy"], people["lan"]
     run(bob.send(lan, "I can do pizza"))
-    run(cy.send(lan, "I'll bring drinks and the extension leads"))
+    drinks = run(cy.send(lan, "I'll bring drinks"))
+    run(cy.edit_message(lan, drinks.seq, "I'll bring drinks and the extension leads"))
     run(bob.send(lan, "start at 8 or 9?"))
     run(bob.send(people["dm"], "thanks! see you Saturday"))
 
