@@ -123,7 +123,10 @@ class Scene:
             "Yes, by the window. Pizza order closes at 17:00, tell me your toppings.",
             self.at(1, 18, 30),
         )
-        await self.say(lan, "dave", "pepperoni & olives please", self.at(1, 18, 31))
+        olives = await self.say(lan, "dave", "pepperoni & olive please", self.at(1, 18, 31))
+        await self.web.ctx.store.edit_message(
+            lan, olives, "pepperoni & olives please", now=self.at(1, 18, 33)
+        )
         lan_last = await self.say(
             lan, "ada", "Monitor is packed. See you all on Saturday!", self.at(1, 18, 45)
         )
@@ -186,6 +189,17 @@ async def open_as_ada(
     return page
 
 
+async def search(page: Page, query: str) -> None:
+    """Open the search dialog and search every room for `query`."""
+    await page.get_by_role("button", name="Search messages").click()
+    dialog = page.get_by_role("dialog", name="Search messages")
+    await dialog.get_by_role("radio", name="All my rooms").check()
+    await dialog.get_by_role("searchbox", name="Search for").fill(query)
+    await dialog.get_by_role("button", name="Search", exact=True).click()
+    await dialog.locator(".search-results li").first.wait_for()
+    await page.mouse.move(0, 0)
+
+
 async def take(out: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         web = WebServer(Path(tmp))
@@ -232,6 +246,13 @@ async def take(out: Path) -> None:
                         await page.screenshot(path=out / f"web-{name}-{scheme}.png")
                         await page.context.close()
                         await asyncio.sleep(2.1)  # the server relays typing every 2 s
+
+                page = await open_as_ada(
+                    browser, scene, read, token, viewport=DESKTOP, color_scheme="light"
+                )
+                await search(page, "saturday")
+                await page.screenshot(path=out / "web-search.png")
+                await page.context.close()
                 await browser.close()
             await login.close()
         finally:

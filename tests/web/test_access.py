@@ -71,6 +71,15 @@ async def test_keyboard_alone(browser: Browser, web: WebServer) -> None:
     await page.keyboard.press("Enter")
     await expect(ada.message("first line")).to_have_text("first line\nsecond line")
     assert await ada.composer.input_value() == ""
+    # Up in the empty box edits that message in place; Escape goes back to the box.
+    await page.keyboard.press("ArrowUp")
+    assert await focused(page) == "Edit message"
+    await expect(page.get_by_role("textbox", name="Edit message")).to_have_value(
+        "first line\nsecond line"
+    )
+    await page.keyboard.press("Escape")
+    await expect(page.get_by_role("textbox", name="Edit message")).to_have_count(0)
+    assert await focused(page) == "Message #general"
     await page.keyboard.press("Tab")
     assert await focused(page) == "Send"
 
@@ -103,6 +112,23 @@ async def test_keyboard_alone(browser: Browser, web: WebServer) -> None:
     assert await focused(page) == "Message #general"
     await page.keyboard.press("Alt+ArrowDown")
     await expect(page.get_by_role("heading", level=1, name="Keyboard Club")).to_be_visible()
+
+    # Search: the header button, Enter searches, Tab reaches the results, Enter opens one.
+    await tab_to(page, "Search messages")
+    await page.keyboard.press("Enter")
+    search = page.get_by_role("dialog", name="Search messages")
+    await expect(search.get_by_role("searchbox", name="Search for")).to_be_focused()
+    await page.keyboard.type("second line")
+    await page.keyboard.press("Enter")
+    await expect(search.locator(".search-hit")).to_have_count(1)
+    for _ in range(8):
+        await page.keyboard.press("Tab")
+        if await page.evaluate("document.activeElement.classList.contains('search-hit')"):
+            break
+    await page.keyboard.press("Enter")
+    await expect(search).to_have_count(0)
+    await expect(page.get_by_role("heading", level=1, name="general")).to_be_visible()
+    assert await focused(page) == "Message #general"
     await ada.close()
 
 
@@ -149,6 +175,9 @@ async def test_roles_and_labels(browser: Browser, web: WebServer) -> None:
     await expect(chat.get_by_role("textbox", name="Message #general")).to_be_visible()
     await expect(chat.get_by_role("button", name="Send")).to_be_visible()
     await expect(chat.get_by_role("button", name="Room options")).to_be_visible()
+    await expect(chat.get_by_role("button", name="Search messages")).to_have_attribute(
+        "aria-keyshortcuts", "/"
+    )
     await expect(chat.get_by_role("button", name="Hide members")).to_have_attribute(
         "aria-expanded", "true"
     )

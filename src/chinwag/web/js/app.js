@@ -22,6 +22,8 @@ import { Panels } from "./panels.js";
 import { THEME, load, save } from "./storage.js";
 import { UnsentStore } from "./unsent.js";
 import { ReadSync } from "./reads.js";
+import { Editing } from "./edit.js";
+import { searchDialog } from "./search.js";
 
 function wsUrl() {
   return `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
@@ -37,6 +39,7 @@ export class App {
     this.reads = new ReadSync(this);
     this.login = new LoginView(this);
     this.rooms = new Rooms(this);
+    this.edit = new Editing(this);
     this.panels = new Panels();
     this.hello = null;
     this.view = "boot";
@@ -107,6 +110,14 @@ export class App {
 
   confirmDelete(msg) {
     return this.rooms.confirmDelete(msg);
+  }
+
+  editMessage(msg) {
+    this.edit.start(msg);
+  }
+
+  openSearch() {
+    if (this.view === "app" && !document.querySelector("dialog[open]")) searchDialog(this);
   }
 
   loadOlder(roomId) {
@@ -350,6 +361,7 @@ export class App {
     $("open-settings").addEventListener("click", () => settingsDialog(this));
     $("me").addEventListener("click", () => settingsDialog(this));
     $("logout").addEventListener("click", () => this.session.logout());
+    $("open-search").addEventListener("click", () => this.openSearch());
     $("room-options").addEventListener("click", () => {
       const room = this.state.rooms.get(this.active);
       if (room) roomDialog(this, room);
@@ -369,6 +381,13 @@ export class App {
       if (e.altKey && (e.key === "ArrowUp" || e.key === "ArrowDown") && this.view === "app") {
         e.preventDefault();
         this.rooms.step(e.key === "ArrowUp" ? -1 : 1);
+      }
+      // "/" searches, unless it is being typed into a text field.
+      const t = e.target;
+      const typing = t instanceof Element && t.closest("input, textarea, select, [contenteditable]");
+      if (e.key === "/" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey && this.view === "app") {
+        e.preventDefault();
+        this.openSearch();
       }
     });
     // On touch screens there is no hover: a tap on a message shows its actions.

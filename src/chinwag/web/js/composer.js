@@ -28,6 +28,13 @@ export class Composer {
       if (e.key === "Enter" && !e.shiftKey && !e.ctrlKey && !e.altKey && !e.metaKey && !e.isComposing) {
         e.preventDefault();
         this.send();
+      } else if (e.key === "ArrowUp" && !input.value && !e.shiftKey && !e.ctrlKey && !e.altKey && !e.metaKey) {
+        // Up in an empty box edits the last message you sent here.
+        const last = this.app.active ? this.app.edit.lastOwn(this.app.active) : null;
+        if (last) {
+          e.preventDefault();
+          this.app.editMessage(last);
+        }
       }
     });
     input.addEventListener("input", () => {

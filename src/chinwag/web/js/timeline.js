@@ -52,6 +52,17 @@ export function avatar(user, theme, size = "") {
   return h("span", { class: `avatar ${size}`, "aria-hidden": "true", css: { backgroundColor: color, color: inkOn(color) } }, initials(name));
 }
 
+/** "(edited)", with when in its title and in the text a screen reader reads. */
+function editedLabel(ts) {
+  const when = formatFull(ts);
+  return h(
+    "span",
+    { class: "edited", title: `Edited ${when}` },
+    h("span", { "aria-hidden": "true" }, "(edited)"),
+    h("span", { class: "sr-only" }, `(edited ${when})`),
+  );
+}
+
 export class TimelineView {
   constructor(app) {
     this.app = app;
@@ -91,6 +102,8 @@ export class TimelineView {
     this.newBelow = 0;
     this.rendered = false;
     this.atBottom = true;
+    const edit = this.app.edit;
+    if (edit.target && edit.target.room !== roomId) edit.forget();
     const room = this.state.rooms.get(roomId);
     this.scroller.setAttribute("aria-label", `Messages in ${this.app.roomTitle(room)}`);
     this.render({ initial: true });
@@ -124,6 +137,10 @@ export class TimelineView {
     const tl = this.state.timelines.get(this.room);
     const oldHeight = this.scroller.scrollHeight;
     const oldTop = this.scroller.scrollTop;
+    // A control inside a row (the message editor) keeps its focus across the redraw.
+    const focused = this.list.contains(document.activeElement) ? document.activeElement : null;
+    const edit = this.app.edit;
+    if (edit.target && !edit.current()) edit.forget();
     this.list.replaceChildren();
     if (!tl || !tl.loaded) {
       this.renderedFirst = 1;
@@ -152,6 +169,7 @@ export class TimelineView {
     this.rendered = true;
     this.renderTop();
     this.renderPending();
+    if (focused && focused.isConnected && document.activeElement !== focused) focused.focus({ preventScroll: true });
     if (initial) {
       const marker = this.list.querySelector(".new-marker");
       if (marker && marker.offsetTop > this.scroller.clientHeight / 3) {
@@ -280,9 +298,13 @@ export class TimelineView {
     if (mine) classes.push("mine");
     if (msg.deleted) classes.push("deleted");
     else if (!mine && me && mentionsMe(msg.body, me.username)) classes.push("mentions-me");
-    const body = msg.deleted
+    const editing = this.app.edit.isEditing(msg);
+    if (editing) classes.push("editing");
+    let body = msg.deleted
       ? h("div", { class: "msg-body" }, h("em", null, "This message was deleted."))
       : h("div", { class: "msg-body" }, richText(msg.body, me ? me.username : null));
+    if (editing) body = this.app.edit.el;
+    else if (!msg.deleted && msg.edited_ts) body = h("div", { class: "msg-content" }, body, editedLabel(msg.edited_ts));
     const main = h("div", { class: "msg-main" });
     if (continued) {
       main.append(h("span", { class: "sr-only" }, `${name}, ${formatTime(msg.ts)}: `));
@@ -302,25 +324,38 @@ export class TimelineView {
       ? h("div", { class: "msg-gutter" }, h("time", { class: "gutter-time", datetime: new Date(msg.ts).toISOString(), title: formatFull(msg.ts) }, formatTime(msg.ts)))
       : h("div", { class: "msg-gutter" }, avatar(user || { color: "#6b7280", display_name: name }, this.theme));
     const el = h("div", { class: classes.join(" "), id, dataset: { seq: msg.seq, sender: msg.sender } }, gutter, main);
-    if (!msg.deleted && this.canDelete(msg)) {
-      el.append(
+    const actions = [];
+    if (!editing && this.app.edit.canEdit(msg)) {
+      actions.push(
         h(
-          "div",
-          { class: "msg-actions" },
-          h(
-            "button",
-            {
-              type: "button",
-              class: "icon-btn small",
-              "aria-label": `Delete message from ${name}, ${formatTime(msg.ts)}`,
-              title: "Delete message",
-              onclick: () => this.app.confirmDelete(msg),
-            },
-            icon("trash"),
-          ),
+          "button",
+          {
+            type: "button",
+            class: "icon-btn small",
+            "aria-label": `Edit your message, ${formatTime(msg.ts)}`,
+            title: "Edit message",
+            onclick: () => this.app.editMessage(msg),
+          },
+          icon("edit"),
         ),
       );
     }
+    if (!msg.deleted && this.canDelete(msg)) {
+      actions.push(
+        h(
+          "button",
+          {
+            type: "button",
+            class: "icon-btn small",
+            "aria-label": `Delete message from ${name}, ${formatTime(msg.ts)}`,
+            title: "Delete message",
+            onclick: () => this.app.confirmDelete(msg),
+          },
+          icon("trash"),
+        ),
+      );
+    }
+    if (actions.length) el.append(h("div", { class: "msg-actions" }, actions));
     return el;
   }
 
@@ -344,6 +379,18 @@ export class TimelineView {
     if (this.state.isMe(msg.sender)) return true;
     const room = this.state.rooms.get(msg.room);
     return this.state.canModerate(room);
+  }
+
+  /** Scroll a message of the open room into view and flash it (a search result). */
+  reveal(roomId, seq) {
+    if (roomId !== this.room) return;
+    const el = document.getElementById(`m-${roomId}-${seq}`);
+    if (!el) return;
+    el.scrollIntoView({ block: "center" });
+    this.atBottom = this.isNearBottom();
+    this.updateJump();
+    el.classList.add("found");
+    setTimeout(() => el.classList.remove("found"), 2500);
   }
 
   // -- unsent messages -----------------------------------------------------------------
