@@ -29,6 +29,7 @@ async def test_edit_own_messages_in_place(browser: Browser, web: WebServer) -> N
 
     alice = await ChatPage.open(browser, web)
     await alice.register("alice")
+    alice_ws = await ws_login(web.ws_url, "alice")  # her other device
     bob = await ChatPage.open(browser, web)
     await bob.register("bob")
     await alice.send("see you at 8")
@@ -97,6 +98,22 @@ async def test_edit_own_messages_in_place(browser: Browser, web: WebServer) -> N
     edited = bob.message("<b>x</b>")
     await expect(edited).to_have_text("<b>x</b> <img src=x onerror=alert(1)>")
     assert await bob.page.locator("#messages b, #messages img").count() == 0
+
+    # Deleted from elsewhere while being edited: the editor closes and says why.
+    doomed = (await alice_ws.ok("send", room="general", body="doomed", client_msg_id="d1"))[
+        "message"
+    ]
+    await expect(alice.message("doomed")).to_be_visible()
+    await row(alice, "doomed").hover()
+    await row(alice, "doomed").get_by_role("button", name=EDIT).click()
+    await expect(editor).to_be_focused()
+    await alice_ws.ok("delete_message", room="general", seq=doomed["seq"])
+    await expect(editor).to_have_count(0)
+    await expect(
+        alice.page.get_by_text("The message you were editing was deleted.")
+    ).to_be_visible()
+    await expect(alice.composer).to_be_focused()
+    await alice_ws.close()
     await alice.close()
     await bob.close()
 

@@ -226,6 +226,7 @@ export class App {
       return;
     }
     if (this.active) {
+      if (dirty.has("timelineFull") || dirty.has("timeline")) this.edit.checkGone();
       if (dirty.has("timelineFull")) this.timeline.render({ keepScroll: !this.timeline.atBottom });
       else if (dirty.has("timeline")) this.timeline.update(changed);
       if (dirty.has("pending")) this.timeline.renderPending();

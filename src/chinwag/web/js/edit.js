@@ -170,6 +170,17 @@ export class Editing {
     this.stop();
   }
 
+  /** The message being edited was deleted meanwhile (by a moderator, or on another
+   * device): close the editor, say so, and give the focus back to the message box. */
+  checkGone() {
+    if (!this.target || this.current()) return;
+    const elsewhere = this.target.room !== this.app.active;
+    this.forget(); // the redraw that follows shows the message as deleted
+    if (elsewhere) return; // another room opened, or this one left: nothing to say
+    this.app.composer.focus();
+    this.app.toast("The message you were editing was deleted.", "error");
+  }
+
   /** Leave the editor; focus goes back to the message box. */
   stop() {
     if (!this.target) return;
