@@ -116,6 +116,23 @@ def test_links_are_tagged_and_opened_as_shown() -> None:
     assert link_target("www.y.org") == "https://www.y.org"
 
 
+def test_a_mention_of_me_is_tagged_but_not_my_own_or_in_a_link() -> None:
+    lay = Layout(str.title, me=lambda: "ada", tz=UTC, today=lambda: dt.date(2026, 3, 3))
+    runs = lay.message(msg(1, body="@ADA see www.x.org/@ada, not @adam"), None)
+    assert text_of(runs) == "Yesterday\nBob  09:00\n@ADA see www.x.org/@ada, not @adam\n"
+    assert ("Bob", ("name", "u:bob", "mention")) in runs
+    assert [t for t, tags in runs if "mention_name" in tags] == ["@ADA"]
+    assert all("mention" in tags for _t, tags in runs[1:])  # all but the day line
+    mine = lay.message(msg(2, sender="ada", body="@ada note to self"), None)
+    assert not any("mention" in tags or "mention_name" in tags for _t, tags in mine)
+    plain = lay.message(msg(3, body="hi all"), None)
+    assert not any("mention" in tags for _t, tags in plain)
+    edited = lay.message(msg(4, body="hi @ada", edited_ts=T0), None)
+    assert (" (edited)", ("body", "edited", "mention")) in edited
+    nobody = Layout(str.title, tz=UTC).message(msg(5, body="hi @ada"), None)
+    assert not any("mention" in tags for _t, tags in nobody)  # not logged in
+
+
 def test_prefs_and_a_private_token(tmp_path: Path) -> None:
     prefs = Prefs.load(tmp_path / "cfg")
     assert prefs.server == "localhost:8080" and prefs.theme == "light"

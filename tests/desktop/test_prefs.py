@@ -46,3 +46,15 @@ def test_a_damaged_file_gives_defaults_and_sends_nothing(tmp_path: Path) -> None
     assert prefs.take_unsent("h", "ada") == []
     (tmp_path / "desktop.json").write_text("{not json")
     assert Prefs.load(tmp_path).unsent == {}
+
+
+def test_what_to_be_notified_of_is_kept_and_old_files_still_load(tmp_path: Path) -> None:
+    assert Prefs.load(tmp_path).notify_of == "mentions"  # no file: the default
+    (tmp_path / "desktop.json").write_text(json.dumps({"theme": "dark", "sound": False}))
+    old = Prefs.load(tmp_path)  # written before the choice existed
+    assert (old.theme, old.sound, old.notify_of) == ("dark", False, "mentions")
+    old.notify_of = "every"
+    old.save()
+    assert Prefs.load(tmp_path).notify_of == "every"
+    (tmp_path / "desktop.json").write_text(json.dumps({"notify_of": "sometimes"}))
+    assert Prefs.load(tmp_path).notify_of == "mentions"

@@ -367,6 +367,7 @@ class UserActions(MessageActions):
             theme=self.prefs.theme,
             notifications=self.prefs.notifications,
             sound=self.prefs.sound,
+            notify_of=self.prefs.notify_of,
         )
         self.dialogs.append(dialog)
         return dialog
@@ -385,4 +386,8 @@ class UserActions(MessageActions):
 
     def set_notifications(self, desktop: bool, sound: bool) -> None:
         self.prefs.notifications, self.prefs.sound = desktop, sound
+        self.prefs.save()
+
+    def set_notify_of(self, choice: str) -> None:
+        self.prefs.notify_of = choice
         self.prefs.save()

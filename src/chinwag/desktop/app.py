@@ -23,6 +23,7 @@ from chinwag.desktop import boot
 from chinwag.desktop.actions import UserActions
 from chinwag.desktop.login import LoginView
 from chinwag.desktop.main_window import MainWindow
+from chinwag.desktop.mentions import worth_telling
 from chinwag.desktop.network import EventItem, Network, ResultItem
 from chinwag.desktop.notify import Notifier
 from chinwag.desktop.prefs import Prefs, Session
@@ -291,6 +292,17 @@ class DesktopApp(UserActions):
         self.root.title(f"{prefix}{room} — chinwag" if room else f"{prefix}chinwag")
 
     def _notify(self, update: Update) -> None:
+        """The bell, the taskbar flag and a desktop notification, for the new messages
+        the user chose to hear of (every one, or direct messages and @mentions)."""
+        me = self.state.me.username if self.state.me else None
+        by_room: dict[str, list[Any]] = {}
+        for msg in update.notify:
+            rs = self.state.rooms.get(msg.room)
+            dm = rs is not None and rs.room.kind == "dm"
+            if worth_telling(msg, dm=dm, me=me, notify_of=self.prefs.notify_of):
+                by_room.setdefault(msg.room, []).append(msg)
+        if not by_room:
+            return
         if self.prefs.sound:
             self.root.bell()
         if not self.state.focused:
@@ -298,9 +310,6 @@ class DesktopApp(UserActions):
                 self.notifier.flag_window(self.root.wm_frame())
         if not self.prefs.notifications or self.state.focused:
             return
-        by_room: dict[str, list[Any]] = {}
-        for msg in update.notify:
-            by_room.setdefault(msg.room, []).append(msg)
         for room, messages in by_room.items():
             title = self.state.room_title(room)
             who = self.state.display_name(messages[-1].sender)

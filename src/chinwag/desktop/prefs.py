@@ -1,10 +1,11 @@
 """What the desktop app remembers between runs, in the user's config directory.
 
 - `desktop.json` (readable by the user only): the last server and username, the theme,
-  notification choices, and per account the newest seq read in each room (for unread
-  counts at the next start) and the messages typed but not yet stored by the server when
-  the app closed or the account logged out (sent at its next login, with the same
-  `client_msg_id`, so never twice);
+  notification choices (desktop notifications, the bell, and whether they are for direct
+  messages and @mentions only or for every message), and per account the newest seq
+  read in each room (for unread counts at the next start) and the messages typed but
+  not yet stored by the server when the app closed or the account logged out (sent at
+  its next login, with the same `client_msg_id`, so never twice);
 - `session.json`: the session token, readable by the user only (mode 0600), removed at
   logout, so that the next start logs straight back in.
 """
@@ -20,6 +21,8 @@ from typing import Any
 
 import msgspec
 import platformdirs
+
+from chinwag.desktop.mentions import MENTIONS, NOTIFY_CHOICES
 
 DEFAULT_SERVER = "localhost:8080"
 
@@ -56,6 +59,7 @@ class Prefs:
     theme: str = "light"
     notifications: bool = True
     sound: bool = True
+    notify_of: str = MENTIONS
     geometry: str = ""
     read_marks: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
     unsent: dict[str, list[dict[str, Any]]] = dataclasses.field(default_factory=dict)
@@ -66,6 +70,7 @@ class Prefs:
         "theme",
         "notifications",
         "sound",
+        "notify_of",
         "geometry",
         "read_marks",
         "unsent",
@@ -82,6 +87,8 @@ class Prefs:
                 setattr(prefs, name, value)
         if prefs.theme not in ("light", "dark"):
             prefs.theme = "light"
+        if prefs.notify_of not in NOTIFY_CHOICES:
+            prefs.notify_of = MENTIONS
         return prefs
 
     def save(self) -> None:

@@ -3,8 +3,9 @@
 No Tk here, so the layout rules are tested without a display: a day separator when the
 date changes, the sender's name only at the head of a group (consecutive texts from one
 sender within five minutes), grey system lines, clickable URLs, a grey "(edited)" after
-an edited body, the "new messages" line, and pending or failed sends after the stored
-messages.
+an edited body, someone else's message that @mentions the user tagged `mention` (with
+the `@name` itself tagged `mention_name`), the "new messages" line, and pending or
+failed sends after the stored messages.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 from collections.abc import Callable
 
 from chinwag.client.model import PendingSend
+from chinwag.desktop.mentions import mentions_me, split_mentions
 from chinwag.protocol.types import Message
 
 Run = tuple[str, tuple[str, ...]]
@@ -51,16 +53,19 @@ def split_urls(text: str) -> list[tuple[str, str | None]]:
 
 
 class Layout:
-    """Turns messages into runs. `name_of(username)` gives the name to show."""
+    """Turns messages into runs. `name_of(username)` gives the name to show, `me()` the
+    user's username (None: no one is logged in)."""
 
     def __init__(
         self,
         name_of: Callable[[str], str],
         *,
+        me: Callable[[], str | None] = lambda: None,
         tz: dt.tzinfo | None = None,
         today: Callable[[], dt.date] | None = None,
     ) -> None:
         self.name_of = name_of
+        self.me = me
         self.tz = tz
         self._today = today
 
@@ -105,21 +110,29 @@ class Layout:
             runs.append((f"{msg.body}  ", ("system",)))
             runs.append((self.clock(msg.ts) + "\n", ("system", "time")))
             return runs
+        me = self.me()
+        hit = mentions_me(msg, me)
+        mark: tuple[str, ...] = ("mention",) if hit else ()
         if not (self.grouped(msg, prev) and not marker):
-            runs.append((self.name_of(msg.sender), ("name", user_tag(msg.sender))))
-            runs.append(("  " + self.clock(msg.ts) + "\n", ("time",)))
+            runs.append((self.name_of(msg.sender), ("name", user_tag(msg.sender), *mark)))
+            runs.append(("  " + self.clock(msg.ts) + "\n", ("time", *mark)))
         if msg.deleted:
             runs.append(("message deleted\n", ("body", "deleted")))
             return runs
-        runs.extend(self.body(msg.body, ("body",)))
+        runs.extend(self.body(msg.body, ("body", *mark), mention=me if hit else None))
         if msg.edited_ts is not None:
-            runs.insert(-1, (" (edited)", ("body", "edited")))
+            runs.insert(-1, (" (edited)", ("body", "edited", *mark)))
         return runs
 
-    def body(self, text: str, tags: tuple[str, ...]) -> list[Run]:
+    def body(self, text: str, tags: tuple[str, ...], *, mention: str | None = None) -> list[Run]:
+        """The runs of a body; with `mention`, each `@mention` of it is `mention_name`."""
         runs: list[Run] = []
         for piece, url in split_urls(text):
-            runs.append((piece, tags if url is None else (*tags, "url")))
+            if url is not None:
+                runs.append((piece, (*tags, "url")))
+                continue
+            for part, named in split_mentions(piece, mention):
+                runs.append((part, (*tags, "mention_name") if named else tags))
         runs.append(("\n", tags))
         return runs
 

@@ -1,4 +1,5 @@
-"""The settings dialog: display name, colour, password, theme, notifications, log out."""
+"""The settings dialog: display name, colour, password, theme, notifications (for what,
+and how), log out."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Protocol
 
 from chinwag.desktop import boot
 from chinwag.desktop.dialogs import Dialog, Done
+from chinwag.desktop.mentions import EVERY, MENTIONS
 from chinwag.desktop.theme import DARK, LIGHT, Palette, readable
 
 SWATCHES = [
@@ -24,6 +26,7 @@ class SettingsActions(Protocol):
     def change_password(self, old: str, new: str, done: Done) -> None: ...
     def set_theme(self, mode: str) -> None: ...
     def set_notifications(self, desktop: bool, sound: bool) -> None: ...
+    def set_notify_of(self, choice: str) -> None: ...
     def logout(self) -> None: ...
 
 
@@ -40,6 +43,7 @@ class SettingsDialog(Dialog):
         theme: str,
         notifications: bool,
         sound: bool,
+        notify_of: str = MENTIONS,
     ) -> None:
         super().__init__(root, "Settings", palette)
         self.actions = actions
@@ -96,11 +100,24 @@ class SettingsDialog(Dialog):
             ttk.Radiobutton(
                 row, text=f" {title}", value=mode, variable=self.theme, command=self._theme
             ).pack(side="left", padx=(0, 12))
+        ttk.Label(body, text="Notify me of:").pack(anchor="w", pady=(6, 2))
+        self.notify_of = tk.StringVar(value=notify_of)
+        self.notify_choices: dict[str, ttk.Radiobutton] = {}
+        for text, choice in (
+            ("Direct messages and @mentions", MENTIONS),
+            ("Every message", EVERY),
+        ):
+            radio = ttk.Radiobutton(
+                body, text=f" {text}", value=choice, variable=self.notify_of,
+                command=self._notify_of,
+            )  # fmt: skip
+            radio.pack(anchor="w", padx=(12, 0), pady=(1, 6 if choice == EVERY else 1))
+            self.notify_choices[choice] = radio
         self.notify = tk.BooleanVar(value=notifications)
         self.sound = tk.BooleanVar(value=sound)
         for text, var in (
             ("Desktop notifications for messages out of view", self.notify),
-            ("Ring the bell for new messages", self.sound),
+            ("Ring the bell when notified", self.sound),
         ):
             boot.toggle(body, text, var, self._notifications).pack(anchor="w", pady=3)
 
@@ -190,6 +207,9 @@ class SettingsDialog(Dialog):
 
     def _notifications(self) -> None:
         self.actions.set_notifications(self.notify.get(), self.sound.get())
+
+    def _notify_of(self) -> None:
+        self.actions.set_notify_of(self.notify_of.get())
 
     def logout(self) -> None:
         self.close()

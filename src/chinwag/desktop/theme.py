@@ -33,6 +33,9 @@ class Palette:
     select_fg: str
     input_bg: str
     marker: str
+    #: A message that @mentions the user: its background and the bar at its left.
+    mention_bg: str
+    mention_edge: str
 
 
 _LIGHT = Palette(
@@ -51,6 +54,8 @@ _LIGHT = Palette(
     select_fg="#1f2328",
     input_bg="#ffffff",
     marker="#d6336c",
+    mention_bg="#fff7dc",
+    mention_edge="#e0a800",
 )
 _DARK = Palette(
     mode=DARK,
@@ -68,6 +73,8 @@ _DARK = Palette(
     select_fg="#ffffff",
     input_bg="#262b30",
     marker="#ff6b9a",
+    mention_bg="#3a321c",
+    mention_edge="#e3b341",
 )
 
 

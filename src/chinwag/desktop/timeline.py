@@ -12,6 +12,7 @@ hundred do, except for the lines the user has actually scrolled through.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import tkinter as tk
 import tkinter.font as tkfont
 from collections.abc import Callable
@@ -77,7 +78,7 @@ class TimelineView:
         self.frame.rowconfigure(0, weight=1)
         self.frame.columnconfigure(0, weight=1)
         self.jump = ttk.Button(self.frame, text="", command=self.scroll_to_bottom)
-        self.layout = Layout(state.display_name)
+        self.layout = Layout(state.display_name, me=self._my_name)
         self.room_id: str | None = None
         self.at_bottom = True
         #: (first line, seq) of each message drawn, ascending.
@@ -122,8 +123,11 @@ class TimelineView:
             t.tag_bind(tag, "<Leave>", lambda _e: self.text.configure(cursor="arrow"))
         t.tag_bind("url", "<ButtonRelease-1>", self._click_url)
         t.tag_bind("action", "<ButtonRelease-1>", self._click_action)
+        t.tag_configure("mention_name", font=f["name"])
         t.tag_configure("picked")
         t.tag_lower("picked")  # under the others: selected text still shows
+        t.tag_configure("mention", lmargin1=4, lmargin2=4)
+        t.tag_lower("mention")  # under them all: a picked mention shows picked
         menu_clicks = ["<Button-3>"]
         if t.tk.call("tk", "windowingsystem") == "aqua":
             menu_clicks += ["<Button-2>", "<Control-Button-1>"]
@@ -154,7 +158,15 @@ class TimelineView:
         t.tag_configure("url", foreground=pal.link)
         t.tag_configure("action", foreground=pal.link)
         t.tag_configure("picked", background=pal.surface)
+        t.tag_configure("mention", background=pal.mention_bg)
+        with contextlib.suppress(tk.TclError):  # the edge needs Tk 8.6.6
+            t.tag_configure("mention", lmargincolor=pal.mention_edge)
+        t.tag_configure("mention_name", foreground=pal.link)
         self.set_user_colors()
+
+    def _my_name(self) -> str | None:
+        me = self.state.me
+        return me.username if me is not None else None
 
     def set_user_colors(self) -> None:
         bg = self.palette.bg
