@@ -100,6 +100,7 @@ def seed(run: Any, address: str, clock: Clock) -> dict[str, Any]:
     t = today
     say(ada, "general", "The new server is up on my desk: chat.lan:8080", t.replace(minute=12))
     say(ada, "general", "history from the old one is gone, sorry!", t.replace(minute=12))
+    say(dee, "general", "@ada does it keep history from now on?", t.replace(minute=15))
     say(cy, "general", "map list for Saturday: https://example.com/lan/maps", t.replace(minute=18))
     vote = say(cy, "general", "vote for your top 3 by Friday", t.replace(minute=19))
     clock.set(t.replace(minute=20))
@@ -122,7 +123,7 @@ def while_ada_reads(run: Any, people: dict[str, Any]) -> None:
     run(bob.send(lan, "I can do pizza"))
     drinks = run(cy.send(lan, "I'll bring drinks"))
     run(cy.edit_message(lan, drinks.seq, "I'll bring drinks and the extension leads"))
-    run(bob.send(lan, "start at 8 or 9?"))
+    run(bob.send(lan, "@ada start at 8 or 9?"))
     run(bob.send(people["dm"], "thanks! see you Saturday"))
 
 
