@@ -327,3 +327,29 @@ async def test_a_room_read_on_one_device_is_read_on_the_others(
     await bob.close()
     await tablet.close()
     await laptop.close()
+
+
+async def test_mentions_match_whole_names_as_the_desktop_does(
+    browser: Browser, web: WebServer
+) -> None:
+    chat = await ChatPage.open(browser, web)
+    cases = {
+        "hi @ada!": True,
+        "@ADA": True,
+        "thanks @ada.": True,
+        "(@ada)": True,
+        "@adam": False,
+        "@ada_2": False,
+        "@ada.b": False,
+        "email@ada.com": False,
+        "me@ada": False,
+    }
+    got = await chat.page.evaluate(
+        """async (bodies) => {
+            const { mentionsMe } = await import("/assets/js/timeline.js");
+            return Object.fromEntries(bodies.map((b) => [b, mentionsMe(b, "ada")]));
+        }""",
+        list(cases),
+    )
+    assert got == cases
+    await chat.close()

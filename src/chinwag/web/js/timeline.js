@@ -25,7 +25,7 @@ export function richText(text, mentionOf) {
 }
 
 function mentions(text, username) {
-  const re = new RegExp(`@${escapeRe(username)}(?![\\w.-])`, "gi");
+  const re = mentionRe(username, "gi");
   const out = [];
   let last = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {
@@ -41,9 +41,16 @@ function escapeRe(s) {
   return s.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&");
 }
 
+/** `@username` as a whole word, any case: not glued to what comes before ("me@ada"),
+ * nor followed by more of a name ("@adam", "@ada_2", "@ada.b"); a full stop ending the
+ * sentence is fine. The desktop client matches the same way. */
+function mentionRe(username, flags) {
+  return new RegExp(`(?<![\\w@.-])@${escapeRe(username)}(?![\\w-]|\\.\\w)`, flags);
+}
+
 export function mentionsMe(body, username) {
   if (!username) return false;
-  return new RegExp(`@${escapeRe(username)}(?![\\w.-])`, "i").test(body);
+  return mentionRe(username, "i").test(body);
 }
 
 export function avatar(user, theme, size = "") {
