@@ -127,12 +127,17 @@ def arrive(app: DesktopApp, room: str, count: int) -> None:
 
 
 @pytest.mark.display
-def test_by_default_only_direct_messages_and_mentions_notify(
+def test_only_direct_messages_and_mentions_notify_when_chosen(
     ada_and_bob: tuple[DesktopApp, Client, list[str], list[int]], loop_thread: LoopThread
 ) -> None:
     app, bob, flags, rings = ada_and_bob
     run = loop_thread.run
+    dialog = app.open_settings()
+    assert dialog.notify_of.get() == EVERY
+    dialog.notify_choices[MENTIONS].invoke()
+    dialog.close()
     assert app.prefs.notify_of == MENTIONS
+    assert Prefs.load(app.prefs.directory).notify_of == MENTIONS  # saved
     team = run(bob.create_room("Team", private=True)).id
     run(bob.invite(team, "ada"))
     pump_until(app.root, lambda: team in app.state.rooms and app.state.rooms[team].loaded)
@@ -157,16 +162,11 @@ def test_by_default_only_direct_messages_and_mentions_notify(
 
 
 @pytest.mark.display
-def test_every_message_when_chosen_in_the_settings(
+def test_by_default_every_message_out_of_view_notifies(
     ada_and_bob: tuple[DesktopApp, Client, list[str], list[int]], loop_thread: LoopThread
 ) -> None:
     app, bob, flags, rings = ada_and_bob
-    dialog = app.open_settings()
-    assert dialog.notify_of.get() == MENTIONS
-    dialog.notify_choices[EVERY].invoke()
-    dialog.close()
     assert app.prefs.notify_of == EVERY
-    assert Prefs.load(app.prefs.directory).notify_of == EVERY  # saved
 
     loop_thread.run(bob.send("general", "standup in five"))
     arrive(app, "general", 1)

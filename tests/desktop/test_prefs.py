@@ -49,12 +49,12 @@ def test_a_damaged_file_gives_defaults_and_sends_nothing(tmp_path: Path) -> None
 
 
 def test_what_to_be_notified_of_is_kept_and_old_files_still_load(tmp_path: Path) -> None:
-    assert Prefs.load(tmp_path).notify_of == "mentions"  # no file: the default
+    assert Prefs.load(tmp_path).notify_of == "every"  # no file: the default
     (tmp_path / "desktop.json").write_text(json.dumps({"theme": "dark", "sound": False}))
     old = Prefs.load(tmp_path)  # written before the choice existed
-    assert (old.theme, old.sound, old.notify_of) == ("dark", False, "mentions")
-    old.notify_of = "every"
+    assert (old.theme, old.sound, old.notify_of) == ("dark", False, "every")
+    old.notify_of = "mentions"
     old.save()
-    assert Prefs.load(tmp_path).notify_of == "every"
-    (tmp_path / "desktop.json").write_text(json.dumps({"notify_of": "sometimes"}))
     assert Prefs.load(tmp_path).notify_of == "mentions"
+    (tmp_path / "desktop.json").write_text(json.dumps({"notify_of": "sometimes"}))
+    assert Prefs.load(tmp_path).notify_of == "every"

@@ -13,7 +13,8 @@ import re
 
 from chinwag.protocol.types import Message
 
-#: Notify of direct messages and @mentions (the default), or of every message.
+#: Notify of every message out of view (the default), or only of direct messages and
+#: @mentions (for busy rooms).
 MENTIONS, EVERY = "mentions", "every"
 NOTIFY_CHOICES = (MENTIONS, EVERY)
 

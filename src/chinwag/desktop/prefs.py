@@ -22,7 +22,7 @@ from typing import Any
 import msgspec
 import platformdirs
 
-from chinwag.desktop.mentions import MENTIONS, NOTIFY_CHOICES
+from chinwag.desktop.mentions import EVERY, NOTIFY_CHOICES
 
 DEFAULT_SERVER = "localhost:8080"
 
@@ -59,7 +59,7 @@ class Prefs:
     theme: str = "light"
     notifications: bool = True
     sound: bool = True
-    notify_of: str = MENTIONS
+    notify_of: str = EVERY
     geometry: str = ""
     read_marks: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
     unsent: dict[str, list[dict[str, Any]]] = dataclasses.field(default_factory=dict)
@@ -88,7 +88,7 @@ class Prefs:
         if prefs.theme not in ("light", "dark"):
             prefs.theme = "light"
         if prefs.notify_of not in NOTIFY_CHOICES:
-            prefs.notify_of = MENTIONS
+            prefs.notify_of = EVERY
         return prefs
 
     def save(self) -> None:

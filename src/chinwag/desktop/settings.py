@@ -43,7 +43,7 @@ class SettingsDialog(Dialog):
         theme: str,
         notifications: bool,
         sound: bool,
-        notify_of: str = MENTIONS,
+        notify_of: str = EVERY,
     ) -> None:
         super().__init__(root, "Settings", palette)
         self.actions = actions
@@ -104,14 +104,14 @@ class SettingsDialog(Dialog):
         self.notify_of = tk.StringVar(value=notify_of)
         self.notify_choices: dict[str, ttk.Radiobutton] = {}
         for text, choice in (
-            ("Direct messages and @mentions", MENTIONS),
             ("Every message", EVERY),
+            ("Direct messages and @mentions", MENTIONS),
         ):
             radio = ttk.Radiobutton(
                 body, text=f" {text}", value=choice, variable=self.notify_of,
                 command=self._notify_of,
             )  # fmt: skip
-            radio.pack(anchor="w", padx=(12, 0), pady=(1, 6 if choice == EVERY else 1))
+            radio.pack(anchor="w", padx=(12, 0), pady=(1, 6 if choice == MENTIONS else 1))
             self.notify_choices[choice] = radio
         self.notify = tk.BooleanVar(value=notifications)
         self.sound = tk.BooleanVar(value=sound)
