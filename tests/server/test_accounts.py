@@ -100,6 +100,27 @@ async def test_failed_logins_are_throttled_per_account(start_server: StartServer
     await alice.close()
 
 
+async def test_parallel_guesses_cannot_outrun_the_throttle(start_server: StartServer) -> None:
+    """Thirty wrong passwords sent at once from thirty connections: the throttle counts
+    each attempt before its (slow) hashing, so only the free ones and one more are
+    checked; the rest are told to wait."""
+    server = await start_server(login_free_attempts=3, address_free_attempts=100)
+    await (await register(server.url, "alice")).close()
+    guessers = [await WsClient.connect(server.url) for _ in range(30)]
+    try:
+        replies = await asyncio.gather(
+            *(
+                g.request("login", username="alice", password=f"guess-{i:04d}")
+                for i, g in enumerate(guessers)
+            )
+        )
+    finally:
+        for g in guessers:
+            await g.close()
+    codes = [r["code"] for r in replies]
+    assert codes.count("auth_failed") == 4 and codes.count("throttled") == 26, codes
+
+
 async def test_a_trusted_proxy_names_the_address_that_is_throttled(
     start_server: StartServer,
 ) -> None:

@@ -102,7 +102,7 @@ async def _check_password(
 ) -> UserRecord:
     """The account, if `password` is right; throttled per account and per address."""
     account = canonical(username)
-    wait = ctx.logins.retry_after(account, conn.remote, time.monotonic())
+    wait = ctx.logins.attempt(account, conn.remote, time.monotonic())
     if wait > 0:
         ctx.metrics.logins.labels("throttled").inc()
         raise ChatError(
@@ -110,8 +110,7 @@ async def _check_password(
         )
     user = await ctx.store.get_user(username)
     if not await ctx.hasher.verify(user.password_hash if user else None, password) or not user:
-        ctx.logins.failure(account, conn.remote, time.monotonic())
-        ctx.metrics.logins.labels("failed").inc()
+        ctx.metrics.logins.labels("failed").inc()  # counted as a failure by attempt()
         log.info("login failed conn=%s user=%s addr=%s", conn.id, username, conn.remote)
         raise ChatError(ErrorCode.AUTH_FAILED, "wrong username or password")
     ctx.logins.success(account, conn.remote)
