@@ -92,17 +92,6 @@ class LoginThrottle:
     def success(self, key: str) -> None:
         self._records.pop(key, None)
 
-    def refund(self, key: str) -> None:
-        """Take back one failure counted ahead for an attempt that succeeded."""
-        record = self._records.get(key)
-        if record is None:
-            return
-        record.failures -= 1
-        if record.failures <= 0:
-            del self._records[key]
-        elif record.failures <= self.free:
-            record.blocked_until = 0.0
-
     def _prune(self, now: float) -> None:
         stale = [k for k, r in self._records.items() if now - r.last_failure > self.forget_after]
         for key in stale:
@@ -152,19 +141,7 @@ class LoginGuard:
         for throttle, key in self._keys(account, address):
             throttle.failure(key, now)
 
-    def attempt(self, account: str, address: str, now: float) -> float:
-        """Admit a login attempt before its password is checked: 0.0 if it may go on,
-        else the seconds to wait. An admitted attempt counts as a failure at once (until
-        `success`), so that guesses sent in parallel cannot all pass the check while the
-        first ones are still being hashed."""
-        wait = self.retry_after(account, address, now)
-        if wait == 0.0:
-            self.failure(account, address, now)
-        return wait
-
     def success(self, account: str, address: str) -> None:
-        """A right password clears the account's own counts; its address keeps the
-        other failures, less the one this attempt was counted as."""
+        """A right password clears the account's own counts, not its address's."""
         self._pair.success(f"{account}@{address}")
         self._account.success(account)
-        self._address.refund(address)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import NoReturn
 
 from chinwag.core.errors import ChatError
 from chinwag.core.models import UserRecord
@@ -97,23 +98,35 @@ async def register(ctx: Context, conn: Connection, req: rq.Register) -> AuthOk:
     return await _log_in(ctx, conn, user, token)
 
 
+def _throttled(ctx: Context, wait: float) -> NoReturn:
+    ctx.metrics.logins.labels("throttled").inc()
+    raise ChatError(
+        ErrorCode.THROTTLED, f"too many failed attempts: try again in {wait:.0f} s", wait
+    )
+
+
 async def _check_password(
     ctx: Context, conn: Connection, username: str, password: str
 ) -> UserRecord:
     """The account, if `password` is right; throttled per account and per address."""
     account = canonical(username)
-    wait = ctx.logins.attempt(account, conn.remote, time.monotonic())
-    if wait > 0:
-        ctx.metrics.logins.labels("throttled").inc()
-        raise ChatError(
-            ErrorCode.THROTTLED, f"too many failed attempts: try again in {wait:.0f} s", wait
-        )
-    user = await ctx.store.get_user(username)
-    if not await ctx.hasher.verify(user.password_hash if user else None, password) or not user:
-        ctx.metrics.logins.labels("failed").inc()  # counted as a failure by attempt()
-        log.info("login failed conn=%s user=%s addr=%s", conn.id, username, conn.remote)
-        raise ChatError(ErrorCode.AUTH_FAILED, "wrong username or password")
-    ctx.logins.success(account, conn.remote)
+    gates = ctx.login_gates
+    keys = (f"address:{conn.remote}", f"account:{account}")
+    if gates.crowded(*keys):
+        _throttled(ctx, 1.0)
+    # A few checks at a time per address and per account: each failure is counted
+    # before the next guess is let in, however many connections send them at once.
+    async with gates.hold(keys[0]), gates.hold(keys[1]):
+        wait = ctx.logins.retry_after(account, conn.remote, time.monotonic())
+        if wait > 0:
+            _throttled(ctx, wait)
+        user = await ctx.store.get_user(username)
+        if not await ctx.hasher.verify(user.password_hash if user else None, password) or not user:
+            ctx.logins.failure(account, conn.remote, time.monotonic())
+            ctx.metrics.logins.labels("failed").inc()
+            log.info("login failed conn=%s user=%s addr=%s", conn.id, username, conn.remote)
+            raise ChatError(ErrorCode.AUTH_FAILED, "wrong username or password")
+        ctx.logins.success(account, conn.remote)
     if ctx.hasher.needs_rehash(user.password_hash):
         user = await ctx.store.update_user(
             user.username, password_hash=await ctx.hasher.hash(password)

@@ -8,7 +8,9 @@ import hashlib
 import os
 import secrets
 import threading
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import argon2
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -84,3 +86,43 @@ def new_token() -> str:
 def token_hash(token: str) -> str:
     """Only this digest of a token is stored: a leaked database logs nobody in."""
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass
+class _Gate:
+    semaphore: asyncio.Semaphore
+    #: Checks waiting for the gate or holding it.
+    users: int = 0
+
+
+class LoginGates:
+    """At most `width` password checks at a time per key (a client address, an account);
+    the others wait their turn. A failure is then counted before the next guess is
+    checked, so guesses sent in parallel over many connections meet the throttle like
+    guesses sent one after the other, while people who log in at the same moment from
+    one address (a classroom behind a NAT) only queue for a fraction of a second."""
+
+    def __init__(self, *, width: int = 2, max_waiting: int = 64) -> None:
+        self.width = width
+        self.max_waiting = max_waiting
+        self._gates: dict[str, _Gate] = {}
+
+    def crowded(self, *keys: str) -> bool:
+        """Whether one of the keys already has `max_waiting` checks waiting or running."""
+        return any(
+            key in self._gates and self._gates[key].users >= self.max_waiting for key in keys
+        )
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        gate = self._gates.get(key)
+        if gate is None:
+            gate = self._gates[key] = _Gate(asyncio.Semaphore(self.width))
+        gate.users += 1
+        try:
+            async with gate.semaphore:
+                yield
+        finally:
+            gate.users -= 1
+            if gate.users == 0:
+                del self._gates[key]

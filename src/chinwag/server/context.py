@@ -12,7 +12,7 @@ from chinwag.core.ratelimit import LoginGuard
 from chinwag.core.remote import Network, parse_networks
 from chinwag.protocol.errors import ErrorCode
 from chinwag.protocol.types import Message
-from chinwag.server.auth import PasswordHasher
+from chinwag.server.auth import LoginGates, PasswordHasher
 from chinwag.server.hub import Connection, Hub
 from chinwag.server.metrics import Metrics
 from chinwag.server.notifier import Notifier
@@ -34,6 +34,8 @@ class Context:
     node_id: str
     #: Failed logins, by account and client address.
     logins: LoginGuard = field(default_factory=LoginGuard)
+    #: Password checks in progress, a few at a time per address and per account.
+    login_gates: LoginGates = field(default_factory=LoginGates)
     #: True from the start of a graceful shutdown: new requests are refused.
     stopping: bool = False
     #: Requests being handled right now (a graceful shutdown waits for them).
