@@ -51,6 +51,8 @@ def for_info(info: mi.Type) -> st.SearchStrategy[Any]:
         return st.one_of([for_info(t) for t in info.types])
     if isinstance(info, mi.ListType):
         return st.lists(for_info(info.item_type), max_size=3)
+    if isinstance(info, mi.TupleType):
+        return st.tuples(*(for_info(t) for t in info.item_types))
     if isinstance(info, mi.DictType):
         return st.dictionaries(for_info(info.key_type), for_info(info.value_type), max_size=3)
     if isinstance(info, mi.StructType):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import msgspec
@@ -107,6 +108,10 @@ REQUESTS: dict[str, tuple[str, rq.Request]] = {
         '{"type": "notice", "id": "1", "text": "restart at 22:00"}',
         rq.Notice(id="1", text="restart at 22:00"),
     ),
+    "moderation": (
+        '{"type": "moderation", "id": "1", "room": "lan-party"}',
+        rq.ModerationList(id="1", room="lan-party"),
+    ),
     "delete_message": (
         '{"type": "delete_message", "id": "25", "room": "general", "seq": 42}',
         rq.DeleteMessage(id="25", room="general", seq=42),
@@ -122,6 +127,27 @@ REQUESTS: dict[str, tuple[str, rq.Request]] = {
     "edit_message": (
         '{"type": "edit_message", "id": "28", "room": "general", "seq": 42, "body": "typo"}',
         rq.EditMessage(id="28", room="general", seq=42, body="typo"),
+    ),
+    "react": (
+        '{"type": "react", "id": "29", "room": "general", "seq": 42, "emoji": "\U0001f44d"}',
+        rq.React(id="29", room="general", seq=42, emoji="\U0001f44d"),
+    ),
+    "pin": (
+        '{"type": "pin", "id": "30", "room": "general", "seq": 42}',
+        rq.Pin(id="30", room="general", seq=42),
+    ),
+    "unpin": (
+        '{"type": "unpin", "id": "31", "room": "general", "seq": 42}',
+        rq.Unpin(id="31", room="general", seq=42),
+    ),
+    "pins": ('{"type": "pins", "id": "32", "room": "general"}', rq.Pins(id="32", room="general")),
+    "thread": (
+        '{"type": "thread", "id": "33", "room": "general", "root": 7, "before": null}',
+        rq.Thread(id="33", room="general", root=7),
+    ),
+    "threads": (
+        '{"type": "threads", "id": "34", "room": "general", "limit": 10}',
+        rq.Threads(id="34", room="general", limit=10),
     ),
 }
 
@@ -279,19 +305,93 @@ def test_bad_frames_give_the_right_error(
     }
 
 
+def refusal(frame: str | bytes) -> tuple[ErrorCode, str | None, str]:
+    """(code, id, message) of the error a frame is refused with."""
+    with pytest.raises(ProtocolError) as caught:
+        decode_request(frame)
+    return caught.value.code, caught.value.request_id, caught.value.message
+
+
+#: The messages the codec words itself, whatever the library underneath says.
+OWN_MESSAGES = re.compile(
+    r"the frame is not valid JSON|the frame is not valid UTF-8|a request must be a JSON object"
+    r"|missing string field `type`|unknown request type .+|missing required field `\w+`"
+    r"|`\w+` must be .+|not a valid `\w+` request|the frame is nested too deeply"
+)
+
+
+@pytest.mark.parametrize("frame", [frame for frame, _, _ in BAD_FRAMES], ids=repr)
+def test_every_refusal_is_worded_by_the_codec(frame: str | bytes) -> None:
+    _, _, message = refusal(frame)
+    assert OWN_MESSAGES.fullmatch(message), message
+
+
 def test_errors_say_what_is_wrong() -> None:
     def message(frame: str) -> str:
-        with pytest.raises(ProtocolError) as caught:
-            decode_request(frame)
-        return caught.value.message
+        return refusal(frame)[2]
 
-    assert "JSON object" in message("[]")
-    assert "not valid JSON" in message("{")
-    assert "`type`" in message('{"id": "1"}')
-    assert "'shout'" in message('{"type": "shout", "id": "1"}')
-    assert "`room`" in message('{"type": "join", "id": "1"}')
-    assert "$.room" in message('{"type": "join", "id": "1", "room": 1}')
-    assert "UTF-8" in message('{"type": "ping", "id": "\ud800"}')
+    assert message("[]") == "a request must be a JSON object"
+    assert message("{") == "the frame is not valid JSON"
+    assert message('{"id": "1"}') == "missing string field `type`"
+    assert message('{"type": "shout", "id": "1"}') == "unknown request type 'shout'"
+    assert message('{"type": "join", "id": "1"}') == "missing required field `room`"
+    assert message('{"type": "join", "id": "1", "room": 1}') == (
+        "`room` must be a string of at most 256 characters"
+    )
+    assert message('{"type": "ping", "id": 7}') == "`id` must be a string of 1 to 64 characters"
+    assert message('{"type": "history", "id": "1", "room": "r", "limit": 0}') == (
+        "`limit` must be an integer from 1 to 200"
+    )
+    assert message('{"type": "history", "id": "1", "room": "r", "before": -1}') == (
+        "`before` must be an integer from 0 to 9223372036854775807 or null"
+    )
+    assert message('{"type": "create_room", "id": "1", "name": "n", "private": "yes"}') == (
+        "`private` must be true or false"
+    )
+    assert message('{"type": "sync", "id": "1", "since": {"r": -1}}') == (
+        "`since` must be an object mapping each key (a string of at most 256 characters)"
+        " to an integer from 0 to 9223372036854775807"
+    )
+    assert message('{"type": "ping", "id": "\ud800"}') == "the frame is not valid UTF-8"
+
+
+#: Frames that are not valid UTF-8, wherever the bad bytes are: each is refused whole,
+#: with no id, even when the bad bytes are in a field that would be ignored.
+NOT_UTF8: list[str | bytes] = [
+    b"\xff\xfe",
+    b'{"type": "ping", "id": "\xff"}',
+    b'{"type": "join", "id": "1", "room": "\xc3\x28"}',
+    b'{"type": "send", "id": "1", "room": "r", "body": "\xed\xa0\x80", "client_msg_id": "c"}',
+    b'{"type": "sh\xffout", "id": "1"}',
+    b'{"type": "ping", "id": "1", "extra": "\xff"}',
+    b'{"type": "ping", "id": "1", "\xff": 1}',
+    b'{"type": "ping", "id": "1", "extra": {"deep": ["\xc0\xaf"]}}',
+    b'{"type": "join", "id": "1", "room": 5, "extra": "\xff"}',
+    b'{"type": "ping", "id": "1"}\xff',
+    '{"type": "ping", "id": "\ud800"}',
+    '{"type": "join", "id": "1", "room": "\udfff"}',
+    '{"type": "ping", "id": "1", "extra": "\ud800"}',
+]
+
+
+@pytest.mark.parametrize("frame", NOT_UTF8, ids=repr)
+def test_a_frame_that_is_not_utf8_is_refused_whole_with_no_id(frame: str | bytes) -> None:
+    assert refusal(frame) == (ErrorCode.BAD_REQUEST, None, "the frame is not valid UTF-8")
+
+
+def test_valid_utf8_beyond_ascii_decodes_from_bytes_and_text() -> None:
+    text = '{"type": "send", "id": "\u00e9", "room": "caf\u00e9", "body": "\U0001f600",'
+    text += ' "client_msg_id": "c", "extra": "\u2603"}'
+    expected = rq.Send(id="\u00e9", room="caf\u00e9", body="\U0001f600", client_msg_id="c")
+    assert decode_request(text) == decode_request(text.encode()) == expected
+
+
+@pytest.mark.parametrize("room", ['"r"', "5"])
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+def test_a_frame_nested_too_deeply_is_refused(room: str, depth: int) -> None:
+    frame = f'{{"type": "join", "id": "1", "room": {room}, "x": {"[" * depth}{"]" * depth}}}'
+    code, _, message = refusal(frame)
+    assert (code, message) == (ErrorCode.BAD_REQUEST, "the frame is nested too deeply")
 
 
 def test_surrogate_pairs_escaped_in_json_are_one_character() -> None:
@@ -460,19 +560,83 @@ def test_a_valid_request_with_one_wrong_field_is_refused_with_its_id(
     fields = sorted(set(obj) - {"type", "id"})
     if not fields:
         return
-    obj[data.draw(st.sampled_from(fields))] = data.draw(WRONG_VALUES)
-    with pytest.raises(ProtocolError) as caught:
-        decode_request(json.dumps(obj))
-    assert caught.value.code == ErrorCode.BAD_REQUEST
-    assert caught.value.request_id == request.id
+    field = data.draw(st.sampled_from(fields))
+    obj[field] = data.draw(WRONG_VALUES)
+    code, request_id, message = refusal(json.dumps(obj))
+    assert (code, request_id) == (ErrorCode.BAD_REQUEST, request.id)
+    assert message.startswith(f"`{field}` must be "), message
 
 
 def test_close_codes_are_rfc_or_private_range() -> None:
+    # RFC 6455's codes and those IANA registered after it (1012-1014), or the private range
     for code in CloseCode:
-        assert 1000 <= code <= 1011 or 4000 <= code <= 4999
+        assert 1000 <= code <= 1014 or 4000 <= code <= 4999
 
 
 def test_error_codes_are_stable_snake_case_strings() -> None:
     for code in ErrorCode:
         assert code.value == code.name.lower()
     assert msgspec.json.encode(ErrorCode.NOT_FOUND) == b'"not_found"'
+
+
+@pytest.mark.parametrize(
+    "number", ["1e400", "-1e400", "9" * 400, "-" + "9" * 400, "18446744073709551616"]
+)
+def test_a_number_out_of_range_is_a_bad_request_with_its_id(number: str) -> None:
+    """Never an exception out of the codec: the decoder's refusal is explained."""
+    frame = f'{{"type":"history","id":"7","room":"general","before":{number}}}'
+    with pytest.raises(ProtocolError) as caught:
+        decode_request(frame)
+    assert caught.value.code == ErrorCode.BAD_REQUEST
+    assert caught.value.request_id == "7"
+
+
+# -- conversations: the optional fields of a message -----------------------------------
+
+
+def test_a_plain_message_has_none_of_the_conversation_fields() -> None:
+    plain = Message(room="r", seq=1, sender="ada", body="hi", ts=1)
+    obj = json.loads(encode(plain))
+    for name in ("reply_to", "thread", "in_room", "thread_summary", "reactions", "pinned"):
+        assert name not in obj
+    assert "mentions_all" not in obj
+
+
+def test_a_message_with_every_conversation_field_round_trips() -> None:
+    from chinwag.protocol.types import PinRef, Reaction, ReplyRef, ThreadSummary
+
+    message = Message(
+        room="r",
+        seq=9,
+        sender="ada",
+        body="@room look",
+        ts=5,
+        reply_to=ReplyRef(seq=3, sender="bob", excerpt="the plan", deleted=False),
+        thread=2,
+        in_room=True,
+        thread_summary=ThreadSummary(replies=2, last_seq=9, last_ts=5, participants=["ada"]),
+        reactions=[Reaction(emoji="\U0001f44d", count=2, users=["ada", "bob"])],
+        pinned=PinRef(by="bob", ts=6),
+        mentions_all="room",
+    )
+    data = encode(message)
+    assert decode_as(data, Message) == message
+    obj = json.loads(data)
+    assert obj["reply_to"] == {"seq": 3, "sender": "bob", "excerpt": "the plan", "deleted": False}
+    assert obj["reactions"] == [{"emoji": "\U0001f44d", "count": 2, "users": ["ada", "bob"]}]
+    assert obj["mentions_all"] == "room"
+
+
+def test_mentions_all_is_room_or_here_only() -> None:
+    with pytest.raises(msgspec.ValidationError):
+        decode_as(
+            '{"room":"r","seq":1,"sender":"a","body":"b","ts":1,"mentions_all":"all"}', Message
+        )
+
+
+def test_a_reaction_emoji_has_bounded_length() -> None:
+    frame = json.dumps({"type": "react", "id": "1", "room": "r", "seq": 1, "emoji": "x" * 33})
+    with pytest.raises(ProtocolError) as info:
+        decode_request(frame)
+    assert info.value.message == "`emoji` must be a string of 1 to 32 characters"
+    assert info.value.request_id == "1"

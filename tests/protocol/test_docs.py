@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import msgspec.inspect as mi
 import pytest
 
 from chinwag.protocol.codec import decode_as, decode_event, decode_request, encode
@@ -19,14 +20,36 @@ from chinwag.protocol.errors import CloseCode, ErrorCode
 from chinwag.protocol.events import EVENT_TYPES
 from chinwag.protocol.replies import REPLY_TYPES
 from chinwag.protocol.requests import REQUEST_TYPES
-from chinwag.protocol.types import Member, Message, Room, User
+from chinwag.protocol.types import (
+    Attachment,
+    Member,
+    Message,
+    PinRef,
+    Reaction,
+    ReplyRef,
+    Room,
+    Sanction,
+    ThreadSummary,
+    User,
+)
 from tests.protocol.strategies import field_names
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
 
 REQUESTS = {cls.__struct_config__.tag: cls for cls in REQUEST_TYPES}
 EVENTS = {cls.__struct_config__.tag: cls for cls in EVENT_TYPES}
-OBJECTS = (User, Room, Member, Message)
+OBJECTS = (
+    User,
+    Room,
+    Member,
+    Message,
+    Sanction,
+    Attachment,
+    ReplyRef,
+    ThreadSummary,
+    Reaction,
+    PinRef,
+)
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
@@ -56,6 +79,23 @@ def examples() -> list[tuple[str, dict[str, Any]]]:
                 else:
                     assert not line.strip() or line.startswith("#"), f"stray line: {line!r}"
     return found
+
+
+def optional_names(cls: type[msgspec.Struct]) -> set[str]:
+    """The JSON keys of `cls` that are left out when unset (a message's `attachments`)."""
+    info = mi.type_info(cls)
+    assert isinstance(info, mi.StructType)
+    return {
+        f.encode_name
+        for f in info.fields
+        if f.default is mi.NODEFAULT and f.default_factory is mi.NODEFAULT and not f.required
+    }
+
+
+def complete(cls: type[msgspec.Struct], obj: dict[str, Any]) -> bool:
+    """`obj` has every key of `cls`, but perhaps those left out when unset."""
+    names = field_names(cls)
+    return names - optional_names(cls) <= set(obj) <= names
 
 
 def same_json(cls: type[msgspec.Struct], obj: dict[str, Any]) -> bool:
@@ -90,8 +130,8 @@ def check(direction: str, obj: dict[str, Any]) -> str:
         assert json.loads(encode(decode_event(json.dumps(obj)))) == obj
         return f"event:{kind}"
     assert kind is None, f"unknown type {kind!r}: {obj}"
-    matches = [c for c in OBJECTS if set(obj) == field_names(c) and same_json(c, obj)]
-    assert matches, f"not a complete User, Room, Member or Message: {obj}"
+    matches = [c for c in OBJECTS if complete(c, obj) and same_json(c, obj)]
+    assert matches, f"not a complete object of the protocol: {obj}"
     return f"object:{matches[0].__name__}"
 
 

@@ -23,6 +23,7 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     NOT_MEMBER = "not_member"
     CONFLICT = "conflict"
+    NO_CHANGE = "no_change"
     RATE_LIMITED = "rate_limited"
     THROTTLED = "throttled"
     UNAVAILABLE = "unavailable"
@@ -39,6 +40,8 @@ class CloseCode(IntEnum):
     POLICY_VIOLATION = 1008
     MESSAGE_TOO_BIG = 1009
     INTERNAL_ERROR = 1011
+    SERVICE_RESTART = 1012
+    TRY_AGAIN_LATER = 1013
     KICKED = 4001
     BANNED = 4002
     FLOOD = 4003

@@ -39,6 +39,13 @@ class MessageEdited(Event, tag="message_edited", kw_only=True):
     message: Message
 
 
+class MessageUpdated(Event, tag="message_updated", kw_only=True):
+    """A message's reactions, pin or thread summary changed (members of the room):
+    replace your copy. Not an edit: `edited_ts` stays as it was."""
+
+    message: Message
+
+
 class Presence(Event, tag="presence", kw_only=True):
     user: str
     online: bool
@@ -81,11 +88,38 @@ class ServerNotice(Event, tag="server_notice", kw_only=True):
     text: str
 
 
+class Muted(Event, tag="muted", kw_only=True):
+    """You are muted in `room` (null: server-wide) until `until` (ms; null: until lifted)
+    by `by` (null: from the server's command line), for `reason`. Sent to all your
+    connections when it happens, and after each login or resume for every mute in force."""
+
+    room: str | None
+    until: int | None
+    reason: str
+    by: str | None
+    by_display_name: str | None
+
+
+class Unmuted(Event, tag="unmuted", kw_only=True):
+    """Your mute in `room` (null: server-wide) was lifted, or ran out."""
+
+    room: str | None
+
+
+class Restarting(Event, tag="restarting", kw_only=True):
+    """The server is shutting down gracefully and expects to be back in about `back_in`
+    seconds; the connection is closed with 1012 next."""
+
+    back_in: float
+
+
 class ReadMarker(Event, tag="read", kw_only=True):
-    """You have read `room` up to `seq`, on this device or another (see `mark_read`)."""
+    """You have read `room` up to `seq` (with `thread`: that thread of the room up to
+    reply `seq`), on this device or another (see `mark_read`)."""
 
     room: str
     seq: int
+    thread: int | None = None
 
 
 AnyEvent = (
@@ -93,6 +127,7 @@ AnyEvent = (
     | MessageEvent
     | MessageDeleted
     | MessageEdited
+    | MessageUpdated
     | Presence
     | TypingEvent
     | RoomUpdated
@@ -102,6 +137,9 @@ AnyEvent = (
     | Kicked
     | ServerNotice
     | ReadMarker
+    | Muted
+    | Unmuted
+    | Restarting
 )
 
 EVENT_TYPES: tuple[type[Event], ...] = typing.get_args(AnyEvent)

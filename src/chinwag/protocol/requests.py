@@ -11,10 +11,12 @@ from typing import Annotated
 
 import msgspec
 
-from chinwag.protocol.types import ClientId, Seq
+from chinwag.protocol.types import ClientId, Emoji, FileId, Seq
 
 Text = Annotated[str, msgspec.Meta(max_length=8192)]
 Name = Annotated[str, msgspec.Meta(max_length=256)]
+#: Where a listing goes on: the `next` of the previous page's reply (opaque to clients).
+Cursor = Annotated[str, msgspec.Meta(max_length=300)]
 
 
 class Request(msgspec.Struct, tag_field="type", kw_only=True, frozen=True):
@@ -47,11 +49,24 @@ class Send(Request, tag="send", kw_only=True, frozen=True):
     room: Name
     body: str
     client_msg_id: ClientId
+    #: Ids of the sender's own uploads (`POST /api/files`), each at most once; with
+    #: attachments the body may be empty.
+    attachments: Annotated[list[FileId], msgspec.Meta(max_length=100)] = msgspec.field(
+        default_factory=list
+    )
+    #: The seq of an earlier text message of the room this one replies to (quotes).
+    reply_to: Seq | None = None
+    #: The seq of the root of the thread this message goes to (None: the room).
+    thread: Seq | None = None
+    #: With `thread`: also show the reply in the room's timeline.
+    in_room: bool = False
 
 
 class History(Request, tag="history", kw_only=True, frozen=True):
     room: Name
     before: Seq | None = None
+    #: The page centred on this seq instead (not with `before`).
+    around: Seq | None = None
     limit: Annotated[int, msgspec.Meta(ge=1, le=200)] = 50
 
 
@@ -65,7 +80,11 @@ class Sync(Request, tag="sync", kw_only=True, frozen=True):
 
 
 class Rooms(Request, tag="rooms", kw_only=True, frozen=True):
-    pass
+    """The user's rooms, then the public rooms they are not in, a page at a time: ask
+    again with `cursor` set to the reply's `next` until it is null."""
+
+    cursor: Cursor | None = None
+    limit: Annotated[int, msgspec.Meta(ge=1, le=500)] = 200
 
 
 class CreateRoom(Request, tag="create_room", kw_only=True, frozen=True):
@@ -98,11 +117,18 @@ class OpenDm(Request, tag="open_dm", kw_only=True, frozen=True):
 
 
 class Members(Request, tag="members", kw_only=True, frozen=True):
+    """A room's members, owner first, a page at a time (see `Rooms`)."""
+
     room: Name
+    cursor: Cursor | None = None
+    limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 500
 
 
 class Users(Request, tag="users", kw_only=True, frozen=True):
-    pass
+    """Every account, by username, a page at a time (see `Rooms`)."""
+
+    cursor: Cursor | None = None
+    limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 500
 
 
 class Typing(Request, tag="typing", kw_only=True, frozen=True):
@@ -148,6 +174,12 @@ class Mute(Request, tag="mute", kw_only=True, frozen=True):
     room: Name | None = None
 
 
+class ModerationList(Request, tag="moderation", kw_only=True, frozen=True):
+    """The mutes and bans in force in `room` (None: server-wide)."""
+
+    room: Name | None = None
+
+
 class Notice(Request, tag="notice", kw_only=True, frozen=True):
     """Server admins: show `text` to everyone online now as a `server_notice` event."""
 
@@ -160,12 +192,22 @@ class DeleteMessage(Request, tag="delete_message", kw_only=True, frozen=True):
 
 
 class Search(Request, tag="search", kw_only=True, frozen=True):
-    """Messages of the user's rooms whose text contains `query`, newest first."""
+    """Text messages of the user's rooms holding every word of `query` (in any order,
+    each as a word or the start of one, Unicode case folded), newest first."""
 
     query: Annotated[str, msgspec.Meta(max_length=200)]
     #: Only this room; None: every room the user is in.
     room: Name | None = None
+    #: Only messages from this user (username, any case).
+    sender: Name | None = None
+    #: Only messages sent at or after `since` and before `until` (ms since the epoch).
+    since: Annotated[int, msgspec.Meta(ge=0, le=2**53)] | None = None
+    until: Annotated[int, msgspec.Meta(ge=0, le=2**53)] | None = None
+    #: The `next` of the previous page; None: the first page.
+    cursor: Annotated[str, msgspec.Meta(max_length=300)] | None = None
     limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 50
+    #: Only messages that carry files (`has:file` in a search box).
+    has_file: bool = False
 
 
 class EditMessage(Request, tag="edit_message", kw_only=True, frozen=True):
@@ -177,10 +219,56 @@ class EditMessage(Request, tag="edit_message", kw_only=True, frozen=True):
 
 
 class MarkRead(Request, tag="mark_read", kw_only=True, frozen=True):
-    """The user has read `room` up to `seq`: kept on the server, for every device."""
+    """The user has read `room` up to `seq` (with `thread`: that thread of the room up
+    to reply `seq`): kept on the server, for every device."""
 
     room: Name
     seq: Seq
+    thread: Seq | None = None
+
+
+class React(Request, tag="react", kw_only=True, frozen=True):
+    """Add (or, with `add` false, remove) one's reaction `emoji` to a message."""
+
+    room: Name
+    seq: Seq
+    emoji: Emoji
+    add: bool = True
+
+
+class Pin(Request, tag="pin", kw_only=True, frozen=True):
+    """Pin a message to its room (the room's owner and admins; both members of a DM)."""
+
+    room: Name
+    seq: Seq
+
+
+class Unpin(Request, tag="unpin", kw_only=True, frozen=True):
+    room: Name
+    seq: Seq
+
+
+class Pins(Request, tag="pins", kw_only=True, frozen=True):
+    """The room's pinned messages, the most recently pinned first."""
+
+    room: Name
+
+
+class Thread(Request, tag="thread", kw_only=True, frozen=True):
+    """A page of the replies in the thread rooted at `root`, oldest first, ending just
+    before `before` (None: the newest page)."""
+
+    room: Name
+    root: Seq
+    before: Seq | None = None
+    limit: Annotated[int, msgspec.Meta(ge=1, le=200)] = 50
+
+
+class Threads(Request, tag="threads", kw_only=True, frozen=True):
+    """The room's threads, the most recently active first."""
+
+    room: Name
+    limit: Annotated[int, msgspec.Meta(ge=1, le=200)] = 50
 
 
 AnyRequest = (
@@ -209,10 +297,17 @@ AnyRequest = (
     | Unban
     | Mute
     | Notice
+    | ModerationList
     | DeleteMessage
     | MarkRead
     | Search
     | EditMessage
+    | React
+    | Pin
+    | Unpin
+    | Pins
+    | Thread
+    | Threads
 )
 
 REQUEST_TYPES: tuple[type[Request], ...] = typing.get_args(AnyRequest)
