@@ -28,6 +28,7 @@ def member(name: str, room_id: str = "lan", muted_until: int = 0) -> MemberRecor
     return MemberRecord(room=room_id, user=name, muted_until=muted_until)
 
 
+NOW = 1_700_000_000_000
 ADMIN = user("Root", admin=True)
 OTHER_ADMIN = user("Sudo", admin=True)
 OWNER = user("Olga")
@@ -93,17 +94,30 @@ MODERATION = [
 ]
 
 
+def moderate(
+    actor: UserRecord,
+    target: UserRecord,
+    where: RoomRecord | None,
+    *,
+    member_of: bool = True,
+    banned: bool = False,
+) -> None:
+    """`check_moderation` by an actor who is (`member_of`) a member of the room."""
+    standing = member(actor.username, where.id) if where is not None and member_of else None
+    permissions.check_moderation(actor, target, where, member=standing, banned=banned)
+
+
 @pytest.mark.parametrize(("actor", "target", "where", "outcome"), MODERATION, ids=repr)
 def test_moderation_matrix(
     actor: UserRecord, target: UserRecord, where: RoomRecord | None, outcome: ErrorCode | None
 ) -> None:
-    assert code_of(lambda: permissions.check_moderation(actor, target, where)) == outcome
+    assert code_of(lambda: moderate(actor, target, where)) == outcome
 
 
 def test_moderation_refusals_say_why() -> None:
     def message(actor: UserRecord, target: UserRecord, where: RoomRecord | None) -> str:
         with pytest.raises(ChatError) as caught:
-            permissions.check_moderation(actor, target, where)
+            moderate(actor, target, where)
         return caught.value.message
 
     assert "yourself" in message(ADMIN, ADMIN, None)
@@ -113,14 +127,36 @@ def test_moderation_refusals_say_why() -> None:
     assert "admins" in message(OWNER, ADMIN, PUBLIC)
 
 
+@pytest.mark.parametrize("where", [PUBLIC, PRIVATE], ids=repr)
+def test_an_owner_banned_from_the_room_or_out_of_it_moderates_nothing(where: RoomRecord) -> None:
+    assert code_of(lambda: moderate(OWNER, BOB, where, banned=True)) == FORBIDDEN
+    assert code_of(lambda: moderate(OWNER, BOB, where, member_of=False)) == FORBIDDEN
+    assert code_of(lambda: moderate(OWNER, BOB, where, member_of=False, banned=True)) == (FORBIDDEN)
+    with pytest.raises(ChatError, match="banned from"):
+        moderate(OWNER, BOB, where, banned=True)
+    with pytest.raises(ChatError, match="no longer in"):
+        moderate(OWNER, BOB, where, member_of=False)
+    # admins keep their powers: they act server-wide anyway
+    assert code_of(lambda: moderate(ADMIN, BOB, where, member_of=False, banned=True)) is OK
+
+
 def test_room_moderators() -> None:
-    assert permissions.is_room_moderator(OWNER, PUBLIC)
-    assert permissions.is_room_moderator(user("olga"), PUBLIC)
-    assert permissions.is_room_moderator(ADMIN, PUBLIC)
-    assert permissions.is_room_moderator(ADMIN, GENERAL_ROOM)
-    assert not permissions.is_room_moderator(ALICE, PUBLIC)
-    assert not permissions.is_room_moderator(ALICE, GENERAL_ROOM)
-    assert not permissions.is_room_moderator(ALICE, DM)
+    def moderates(
+        actor: UserRecord, where: RoomRecord, *, in_it: bool = True, banned: bool = False
+    ) -> bool:
+        standing = member(actor.username, where.id) if in_it else None
+        return permissions.is_room_moderator(actor, where, member=standing, banned=banned)
+
+    assert moderates(OWNER, PUBLIC)
+    assert moderates(user("olga"), PUBLIC)
+    assert moderates(ADMIN, PUBLIC)
+    assert moderates(ADMIN, GENERAL_ROOM)
+    assert moderates(ADMIN, PUBLIC, in_it=False, banned=True)
+    assert not moderates(OWNER, PUBLIC, banned=True)
+    assert not moderates(OWNER, PUBLIC, in_it=False)
+    assert not moderates(ALICE, PUBLIC)
+    assert not moderates(ALICE, GENERAL_ROOM)
+    assert not moderates(ALICE, DM)
 
 
 @pytest.mark.parametrize(
@@ -140,7 +176,58 @@ def test_room_moderators() -> None:
 def test_who_may_change_a_room(
     actor: UserRecord, where: RoomRecord, outcome: ErrorCode | None
 ) -> None:
-    assert code_of(lambda: permissions.check_update_room(actor, where)) == outcome
+    standing = member(actor.username, where.id)
+    assert (
+        code_of(
+            lambda: permissions.check_update_room(NOW, actor, where, member=standing, banned=False)
+        )
+        == outcome
+    )
+
+
+@pytest.mark.parametrize("where", [PUBLIC, PRIVATE], ids=repr)
+def test_an_owner_banned_from_the_room_or_out_of_it_cannot_change_it(where: RoomRecord) -> None:
+    def change(*, in_it: bool, banned: bool) -> None:
+        standing = member(OWNER.username, where.id) if in_it else None
+        permissions.check_update_room(NOW, OWNER, where, member=standing, banned=banned)
+
+    assert code_of(lambda: change(in_it=True, banned=True)) == FORBIDDEN
+    assert code_of(lambda: change(in_it=False, banned=False)) == FORBIDDEN
+    assert code_of(lambda: change(in_it=False, banned=True)) == FORBIDDEN
+    assert code_of(lambda: change(in_it=True, banned=False)) is OK
+
+
+@pytest.mark.parametrize(
+    ("server_until", "room_until"), [(NOW + 60_000, 0), (0, NOW + 60_000), (NOW + 1, NOW + 1)]
+)
+@pytest.mark.parametrize("actor", [OWNER, ADMIN], ids=repr)
+def test_a_muted_owner_or_admin_cannot_change_a_room(
+    actor: UserRecord, server_until: int, room_until: int
+) -> None:
+    """A room's name and topic are shown to its members: speech, like a message."""
+    muted = user(actor.username, admin=actor.admin, muted_until=server_until)
+    standing = member(actor.username, PUBLIC.id, muted_until=room_until)
+    with pytest.raises(ChatError) as caught:
+        permissions.check_update_room(NOW, muted, PUBLIC, member=standing, banned=False)
+    assert caught.value.code == ErrorCode.MUTED
+    assert caught.value.retry_after is not None and caught.value.retry_after > 0
+    assert caught.value.message.startswith("you are muted for ")
+    # a mute that has run out does not count
+    over = user(actor.username, admin=actor.admin, muted_until=NOW)
+    ended = member(actor.username, PUBLIC.id, muted_until=NOW)
+    permissions.check_update_room(NOW, over, PUBLIC, member=ended, banned=False)
+
+
+def test_a_user_muted_server_wide_keeps_their_display_name_and_makes_no_public_room() -> None:
+    muted = user("alice", muted_until=NOW + 5_000)
+    for call in (
+        lambda: permissions.check_display_name_change(NOW, muted),
+        lambda: permissions.check_create_room(NOW, muted, private=False),
+    ):
+        assert code_of(call) == ErrorCode.MUTED
+    permissions.check_create_room(NOW, muted, private=True)  # seen by its members only
+    permissions.check_display_name_change(NOW, user("alice", muted_until=NOW))
+    permissions.check_create_room(NOW, ALICE, private=False)
 
 
 # -- joining, leaving, inviting ---------------------------------------------------------
@@ -209,12 +296,41 @@ def test_require_member() -> None:
 def test_delete_own_or_as_moderator(
     actor: UserRecord, where: RoomRecord, sender: str, outcome: ErrorCode | None
 ) -> None:
-    assert code_of(lambda: permissions.check_delete_message(actor, where, sender)) == outcome
+    standing = member(actor.username, where.id)
+    assert (
+        code_of(
+            lambda: permissions.check_delete_message(
+                actor, where, sender, member=standing, banned=False
+            )
+        )
+        == outcome
+    )
+
+
+def test_an_owner_banned_from_the_room_deletes_only_their_own_messages() -> None:
+    standing = member(OWNER.username)
+
+    def delete(sender: str, *, banned: bool, in_it: bool = True) -> None:
+        permissions.check_delete_message(
+            OWNER, PUBLIC, sender, member=standing if in_it else None, banned=banned
+        )
+
+    assert code_of(lambda: delete("bob", banned=True)) == FORBIDDEN
+    assert code_of(lambda: delete("bob", banned=False, in_it=False)) == FORBIDDEN
+    assert code_of(lambda: delete("olga", banned=True)) is OK
+
+
+def test_a_member_banned_from_the_room_invites_nobody() -> None:
+    inviter = member("alice")
+    assert (
+        code_of(
+            lambda: permissions.check_invite(PRIVATE, inviter, banned=False, inviter_banned=True)
+        )
+        == FORBIDDEN
+    )
 
 
 # -- muted senders ----------------------------------------------------------------------
-
-NOW = 1_700_000_000_000
 
 
 def test_not_muted_may_send() -> None:
@@ -242,4 +358,25 @@ def test_muted_senders_are_told_how_long(
     assert caught.value.code == ErrorCode.MUTED
     assert caught.value.retry_after == pytest.approx(retry_after)
     assert caught.value.message.startswith("you are muted for ")
-    assert " 0 more s" not in caught.value.message  # rounded up, never "0 s"
+    assert " 0 " not in caught.value.message  # rounded up, never "0 seconds"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (0.001, "1 second"),
+        (40, "40 seconds"),
+        (59.2, "1 minute"),
+        (61, "2 minutes"),
+        (3540, "59 minutes"),
+        (3598, "1 hour"),
+        (7200, "2 hours"),
+        (86399, "1 day"),
+        (3 * 86400, "3 days"),
+    ],
+)
+def test_the_time_left_of_a_mute_is_said_in_words(seconds: float, words: str) -> None:
+    until = NOW + int(seconds * 1000)
+    with pytest.raises(ChatError) as caught:
+        permissions.require_send(NOW, user("a", muted_until=until), member("a"))
+    assert caught.value.message == f"you are muted for {words} more"

@@ -11,11 +11,15 @@ from hypothesis import strategies as st
 
 from chinwag.core.errors import ChatError
 from chinwag.core.validation import (
+    BLANK_LOOKING,
     DISPLAY_NAME_MAX,
     GENERAL,
+    LOOKALIKES,
+    NONCHARACTERS,
     PALETTE,
     PASSWORD_MAX,
     PASSWORD_MIN,
+    PRIVATE_ROOM_PREFIX,
     REASON_MAX,
     ROOM_NAME_MAX,
     TOPIC_MAX,
@@ -31,6 +35,9 @@ from chinwag.core.validation import (
     default_color,
     dm_room_id,
     is_dm_room_id,
+    is_visible,
+    name_key,
+    private_room_id,
     room_slug,
 )
 from chinwag.protocol.errors import ErrorCode
@@ -235,14 +242,19 @@ def test_bodies_keep_only_newlines_and_tabs_of_the_controls(text: str) -> None:
         cleaned = check_body(text, 1000)
     except ChatError:
         # refused only when nothing visible is left: blanks, controls, format characters
-        # (zero-width space, soft hyphen, bidi marks) and lone combining marks
-        invisible = ("Cc", "Cs", "Cf", "Mn", "Me", "Zs")
-        assert all(c.isspace() or unicodedata.category(c) in invisible for c in text)
+        # (zero-width space, soft hyphen, bidi marks), lone combining marks, private-use,
+        # unassigned and non-characters, blank-looking letters
+        invisible = ("Cc", "Cs", "Cf", "Mn", "Me", "Zs", "Zl", "Zp", "Co", "Cn")
+        assert all(
+            c.isspace() or c in BLANK_LOOKING or unicodedata.category(c) in invisible for c in text
+        )
         return
     assert cleaned and cleaned == cleaned.strip()
     assert "\r" not in cleaned
+    assert any(map(is_visible, cleaned))
     for ch in cleaned:
         assert ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
+        assert ch not in NONCHARACTERS
     assert check_body(cleaned, 1000) == cleaned
 
 
@@ -298,3 +310,189 @@ def test_dm_room_ids_identify_the_pair(a: str, b: str) -> None:
     assert room == dm_room_id(b, a) == dm_room_id(a.upper(), b.lower())
     _, first, second = room.split(":")  # usernames cannot hold ':'
     assert sorted((canonical(a), canonical(b))) == [first, second]
+
+
+# -- invisible characters and non-characters --------------------------------------------
+
+#: What an adversary tried: names and bodies that show nothing at all.
+GHOSTS = [
+    "\u3164",  # HANGUL FILLER
+    "\u3164\u3164 \u3164",
+    "\u2800",  # BRAILLE PATTERN BLANK
+    "\u115f\u1160",  # Hangul choseong and jungseong fillers
+    "\uffa0",  # HALFWIDTH HANGUL FILLER
+    "\U0001d159",  # MUSICAL SYMBOL NULL NOTEHEAD
+    "\U0001d173\U0001d17a",  # musical beams and phrases (format characters)
+    "\u034f\u17b4\u17b5",  # grapheme joiner, Khmer inherent vowels
+    "\u180e",  # MONGOLIAN VOWEL SEPARATOR
+    "\ufe0f\U000e0100",  # variation selectors
+    "\uffff",  # a non-character
+    "\U0010fffe\ufdd0",
+    "\ue000\U000f0000",  # private use
+    "\U0003134b",  # unassigned
+    "\u200b\u2060\ufeff\u00ad",  # zero-width space, word joiner, BOM, soft hyphen
+    "\u202e\u2066\u200f\u061c",  # bidi controls
+    "\u2028\u2029\u3000\u00a0",  # separators and spaces
+    "\U000e0041\U000e007f",  # tags
+]
+
+
+@pytest.mark.parametrize("ghost", GHOSTS, ids=ascii)
+def test_texts_that_show_nothing_are_refused(ghost: str) -> None:
+    assert "visible" in refused(check_body, ghost, 100)
+    assert "visible" in refused(check_body, f"  {ghost}\n{ghost}\t", 100)
+    for check in (check_display_name, check_room_name):
+        assert "visible" in refused(check, ghost)
+        assert "visible" in refused(check, f" {ghost} ")
+    for check in (check_topic, check_reason):
+        assert check(ghost) == ""
+
+
+@pytest.mark.parametrize(
+    "ch",
+    ["\u3164", "\u2800", "\u115f", "\u1160", "\uffa0", "\U0001d159", "\u034f", "\u17b4",
+     "\u17b5", "\u180e", "\ufe00", "\ufe0f", "\U000e01ef", "\U0001d173", "\U0001d17a",
+     "\ue000", "\uffff", "\ufffe", "\ufdd0", "\ufdef", "\U0001fffe", "\U0010ffff", " ",
+     "\u200b", "\u202e"],
+    ids=ascii,
+)  # fmt: skip
+def test_invisible_characters(ch: str) -> None:
+    assert not is_visible(ch)
+
+
+@pytest.mark.parametrize("ch", ["a", "Ω", "中", "😀", "ㄱ", "\u2801", ".", "-", "\ufffd", "\u0e01"])
+def test_visible_characters(ch: str) -> None:
+    assert is_visible(ch)
+
+
+def test_an_emoji_newer_than_our_unicode_tables_is_visible() -> None:
+    shaking = "\U0001fae8"  # SHAKING FACE, Unicode 15: unassigned to Python 3.11
+    assert is_visible(shaking)
+    assert check_body(shaking, 10) == shaking
+    assert check_display_name(shaking) == shaking
+    assert name_key(shaking) == shaking
+    assert name_key("\U0001fae8") != name_key("\U0001fae9")
+    assert not is_visible("\U0001fffe")  # a non-character, though in that area
+
+
+def test_noncharacters_are_all_66_and_dropped_like_controls() -> None:
+    assert len(NONCHARACTERS) == 32 + 34
+    assert check_body("a\uffffb\ufdd0c\U0010fffe", 10) == "abc"
+    assert check_display_name("Ada\ufffe") == "Ada"
+    assert check_topic("x\U0001ffff y") == "x y"
+    # private-use and unassigned characters are kept, though they count as invisible
+    assert check_body("a\ue000", 10) == "a\ue000"
+
+
+def test_blank_looking_letters_are_white_space_in_one_line_texts() -> None:
+    assert check_display_name("al\u3164ice") == "al ice"
+    assert check_display_name("\u2800alice\u3164") == "alice"
+    assert check_room_name("a\u115f\u1160b") == "a b"
+    assert check_display_name("bo\u034fb") == "bob"
+    assert check_display_name("\U0001f44d\ufe0f") == "\U0001f44d\ufe0f"  # emoji style kept
+    assert check_body("\u2800\u28ff", 10) == "\u2800\u28ff"  # braille art keeps its blanks
+
+
+def test_bidi_controls_stay_in_bodies_and_leave_names() -> None:
+    spoof = "\u202egnp.exe"
+    assert check_body(spoof, 100) == spoof  # the clients draw it harmless
+    for check in (check_display_name, check_room_name, check_topic, check_reason):
+        assert check(f"x{spoof}\u2066y\u2069\u200e\u061c") == "xgnp.exey"
+
+
+@settings(max_examples=200)
+@given(ANY_TEXT)
+def test_one_line_texts_are_empty_or_show_something(text: str) -> None:
+    cleaned = check_topic(text)
+    assert cleaned == "" or any(map(is_visible, cleaned))
+    assert not set(cleaned) & (NONCHARACTERS | BLANK_LOOKING)
+    assert all(ch == "\u200d" or unicodedata.category(ch) != "Cf" for ch in cleaned)
+
+
+# -- name keys ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("alice", "ALICE"),
+        ("alice", "  Alice  "),
+        ("alice", "\uff41\uff4c\uff49\uff43\uff45"),  # full-width
+        ("alice", "\U0001d41a\U0001d425\U0001d422\U0001d41c\U0001d41e"),  # mathematical bold
+        ("alice", "\u0430lice"),  # Cyrillic a
+        ("alice", "\u0410LICE"),  # Cyrillic capital A
+        ("alice", "ali\u0441\u0435"),  # Cyrillic es and ie
+        ("alice", "\u03b1lice"),  # Greek alpha
+        ("hello", "\u0397\u0395LLO"),  # Greek capital eta and epsilon
+        ("ocean", "\u03bf\u0441\u0435\u03b1\u0578"),  # Greek, Cyrillic, Armenian
+        ("joe", "\u0458\u043e\u0435"),
+        ("alice", "al\u200bice"),  # zero-width space
+        ("alice", "ali\u200dce"),  # zero-width joiner
+        ("alice", "\u202ealice\u202c"),  # bidi override
+        ("alice", "alice\ufe0f"),  # variation selector
+        ("alice", "alice\ue000"),  # private use
+        ("ada lovelace", "Ada\u3164Lovelace"),  # a blank-looking letter is a space
+        ("ada lovelace", "ada \u2800 \t lovelace"),
+        ("ada lovelace", "ada\u00a0lovelace"),
+        ("josé", "jose\u0301"),  # composed or not
+        ("josé", "jos\u0435\u0301"),  # Cyrillic ie under the accent
+        ("strasse", "STRASSE"),
+        ("straße", "STRASSE"),  # full case folding
+        ("ﬁsh", "fish"),  # ligature
+    ],
+    ids=ascii,
+)
+def test_names_that_pass_for_each_other_share_a_key(one: str, other: str) -> None:
+    assert name_key(one) == name_key(other)
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [("alice", "alicia"), ("ada lovelace", "adalovelace"), ("josé", "jose"), ("bob", "b0b"),
+     ("Ωmega", "omega"), ("中文", "中国"), ("😀", "😃")],
+    ids=ascii,
+)  # fmt: skip
+def test_names_that_differ_have_different_keys(one: str, other: str) -> None:
+    assert name_key(one) != name_key(other)
+
+
+def test_the_lookalike_table_folds_only_other_scripts_into_latin_letters() -> None:
+    for latin, chars in LOOKALIKES.items():
+        assert latin.isascii() and latin.islower()
+        for ch in chars:
+            assert not ch.isascii()
+            assert ch == ch.casefold(), f"{unicodedata.name(ch)} must be a small letter"
+            assert unicodedata.normalize("NFKD", ch) == ch  # what the key reaches
+            assert name_key(ch) == latin
+            assert name_key(ch.upper()) == latin or ch.upper() == ch
+
+
+@settings(max_examples=200)
+@given(USERNAMES)
+def test_a_usernames_key_is_its_canonical_form(username: str) -> None:
+    assert name_key(username) == canonical(username)
+
+
+@settings(max_examples=300)
+@given(ANY_TEXT)
+def test_name_keys_are_stable_and_ignore_case(text: str) -> None:
+    key = name_key(text)
+    assert name_key(key) == key
+    assert name_key(text.casefold()) == key
+    assert key == key.strip() and "  " not in key
+    try:
+        shown = check_display_name(text)
+    except ChatError:
+        return
+    assert name_key(shown) == key  # cleaning a name does not move its key
+    assert key  # a name that shows something has a key
+
+
+def test_private_room_ids_are_random_and_never_slugs() -> None:
+    ids = {private_room_id() for _ in range(50)}
+    assert len(ids) == 50
+    for room_id in ids:
+        assert re.fullmatch(r"p:[a-z2-7]{16}", room_id)
+        assert room_id.startswith(PRIVATE_ROOM_PREFIX)
+        assert not is_dm_room_id(room_id)
+        assert ":" not in room_slug(room_id)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import msgspec
 
-from chinwag.protocol.types import Member, Room, RoomKind, RoomRole, User
+from chinwag.protocol.types import Member, Room, RoomKind, RoomRole, Sanction, User
+
+#: What a `Change` of the change stream says happened (see `Change`).
+ChangeKind = Literal["joined", "left", "user", "ended", "muted"]
 
 
 class UserRecord(msgspec.Struct, kw_only=True):
@@ -72,3 +77,60 @@ class MemberRecord(msgspec.Struct, kw_only=True):
 
     def public(self) -> Member:
         return Member(user=self.user, role=self.role)
+
+
+class SanctionRecord(msgspec.Struct, kw_only=True, frozen=True):
+    """A mute or ban in force, in `room` (None: server-wide): see `Sanction`."""
+
+    room: str | None
+    user: str
+    display_name: str
+    by: str | None = None
+    by_display_name: str | None = None
+    reason: str = ""
+    since: int | None = None
+    until: int | None = None
+
+    def public(self) -> Sanction:
+        return Sanction(
+            user=self.user,
+            display_name=self.display_name,
+            by=self.by,
+            by_display_name=self.by_display_name,
+            reason=self.reason,
+            since=self.since,
+            until=self.until,
+        )
+
+
+class Change(msgspec.Struct, kw_only=True, frozen=True):
+    """One entry of the change stream: something every server node must apply to its own
+    connections (who follows which room, whose connections end, whose record to reload).
+
+    Changes are written in the transaction that makes them, numbered by `pos` (1, 2, 3,
+    ... across the whole deployment, committed in that order), and every node applies
+    them in `pos` order from its own cursor, so that a node that missed the bus's
+    doorbell catches up from the database.
+
+    - `joined`: `user` became a member of `room` (`how`: "joined", "invited" by `actor`,
+      "created" the room, "dm" opened).
+    - `left`: `user` stopped being a member of `room` (`how`: "left", or "kicked" /
+      "banned" by `actor`, for `reason`).
+    - `user`: the stored record of `user` changed (profile, admin, mute, ban): reload it.
+    - `ended`: the sessions of `user` ended (`how`: "kicked" or "banned" by `actor` for
+      `reason`, or "revoked": password changed or reset); connections on the session
+      whose token hash is `keep` (if any) stay.
+    - `muted`: `user`'s mute in `room` (None: server-wide) was set (`how` "muted") or
+      lifted ("unmuted") by `actor` (None: the command line): tell them.
+    """
+
+    pos: int
+    kind: ChangeKind
+    #: Registered-case username of the user the change is about.
+    user: str
+    room: str | None = None
+    actor: str | None = None
+    how: str = ""
+    reason: str = ""
+    keep: str | None = None
+    ts: int = 0

@@ -1,7 +1,16 @@
-"""Rate limiting with an injected clock: a token bucket and a login throttle."""
+"""Rate limiting with an injected clock: a token bucket, and the failed-login throttle.
+
+The login throttle counts failures by key, each key with its own `Backoff`: some free
+failures, then a wait that doubles with each further one. Which keys an attempt meets
+depends on whether its address is one the account is known to use (`LoginRules`): the
+owner's own addresses meet only their own count, strangers meet three. `FailureTable`
+keeps the counts of one process; the server also keeps them in Redis, with the same
+rules, so that every node of a cluster shares them.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 #: Seconds added to every wait `take` asks for: `now + wait - stamp` loses a few units in
@@ -35,80 +44,85 @@ class TokenBucket:
         return (cost - self.tokens) / self.rate + _MARGIN
 
 
-@dataclass(slots=True)
-class _Record:
-    failures: int
-    blocked_until: float
-    last_failure: float
+# -- the failed-login throttle ------------------------------------------------------------
 
 
-class LoginThrottle:
-    """Slows down password guessing, per key (an account, an address).
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """`free` failures cost nothing; the n-th one after them blocks the key for
+    `base * 2**(n-1)` seconds, at most `cap`."""
 
-    The first `free` failures of a key cost nothing; each one after blocks that key for
-    `base_delay * 2**n` seconds (at most `max_delay`). A success clears the key; a key
-    with no failure for `forget_after` seconds is forgotten.
+    free: int
+    base: float = 1.0
+    cap: float = 900.0
+
+    def delay(self, failures: int) -> float:
+        """How long the key is blocked after its `failures`-th failure."""
+        over = failures - self.free
+        if over <= 0:
+            return 0.0
+        return float(min(self.cap, self.base * 2.0 ** min(over - 1, 60)))
+
+    def wait(self, failures: int, last: float, now: float) -> float:
+        """Seconds before the key may be tried again (0.0: now), after `failures`
+        failures of which the last was at `last`. Never more than `cap`, even if the
+        clock went back."""
+        return max(0.0, min(self.cap, last + self.delay(failures) - now))
+
+
+@dataclass(frozen=True, slots=True)
+class Counter:
+    """One count an attempt meets: its key, its rule, and whether a right password
+    clears it (else a success only takes back the attempt itself)."""
+
+    key: str
+    rule: Backoff
+    cleared_by_success: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """An attempt counted as a failure before its password is checked, so that
+    attempts made meanwhile (on any node) already see it. A right password, or a check
+    that never happened, hands it back (`FailureTable.release`)."""
+
+    counters: tuple[Counter, ...]
+    #: When it was counted: each counter's last failure is now this.
+    stamp: float
+    #: Each counter's last failure before it (0.0: none), restored when it is handed back.
+    previous: tuple[float, ...]
+
+
+def throttle_address(address: str) -> str:
+    """The address as the throttle counts it: an IPv4 address as it is, an IPv6 address
+    as its /64 network (one subscriber usually holds a whole /64, and picks new
+    addresses in it at will), an IPv4-mapped IPv6 address as the IPv4 one."""
+    try:
+        ip = ipaddress.ip_address(address.strip().strip("[]"))
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
+class LoginRules:
+    """Which counts a login attempt meets, and their rules.
+
+    - The account from this address (`pair`): every attempt. A right password clears it.
+    - Only when the address is not one the account is known to use (it never logged
+      in or resumed a session from there lately): the address across every account
+      (`address`: one guesser trying many accounts) and the account from every such
+      address (`account`: guessing spread over many addresses). A right password does
+      not clear these; they are forgotten `forget_after` seconds after their last
+      failure.
+
+    So the owner, from an address they use, meets only their own mistakes, however many
+    strangers guess their password meanwhile; strangers, the owner on a new network
+    included, are slowed down together once the account is under attack.
     """
-
-    def __init__(
-        self,
-        *,
-        free: int = 5,
-        base_delay: float = 1.0,
-        max_delay: float = 900.0,
-        forget_after: float = 3600.0,
-        max_keys: int = 100_000,
-    ) -> None:
-        self.free = free
-        self.base_delay = base_delay
-        self.max_delay = max_delay
-        self.forget_after = forget_after
-        self.max_keys = max_keys
-        self._records: dict[str, _Record] = {}
-
-    def retry_after(self, key: str, now: float) -> float:
-        """Seconds before `key` may try again (0.0: now)."""
-        record = self._records.get(key)
-        if record is None:
-            return 0.0
-        if now - record.last_failure > self.forget_after:
-            del self._records[key]
-            return 0.0
-        return max(0.0, record.blocked_until - now)
-
-    def failure(self, key: str, now: float) -> None:
-        record = self._records.get(key)
-        if record is None or now - record.last_failure > self.forget_after:
-            if len(self._records) >= self.max_keys:
-                self._prune(now)
-            record = self._records[key] = _Record(0, 0.0, now)
-        record.failures += 1
-        record.last_failure = now
-        over = record.failures - self.free
-        if over > 0:
-            delay = min(self.max_delay, self.base_delay * 2 ** min(over - 1, 30))
-            record.blocked_until = now + delay
-
-    def success(self, key: str) -> None:
-        self._records.pop(key, None)
-
-    def _prune(self, now: float) -> None:
-        stale = [k for k, r in self._records.items() if now - r.last_failure > self.forget_after]
-        for key in stale:
-            del self._records[key]
-        if len(self._records) >= self.max_keys:
-            # Forget the older half, and always enough to make room for one more key.
-            oldest = sorted(self._records, key=lambda k: self._records[k].last_failure)
-            drop = max(len(oldest) // 2, len(oldest) - self.max_keys + 1)
-            for key in oldest[:drop]:
-                del self._records[key]
-
-
-class LoginGuard:
-    """The failed-login throttles of a server, by three keys with their own free tries:
-    an account from one address (a forgotten password, or one guesser), an address
-    across accounts (one guesser trying many), and an account from anywhere (guessing
-    spread over many addresses, which must not lock its owner out as quickly)."""
 
     def __init__(
         self,
@@ -116,32 +130,105 @@ class LoginGuard:
         pair_free: int = 5,
         address_free: int = 20,
         account_free: int = 50,
-        base_delay: float = 1.0,
-        max_delay: float = 900.0,
+        base: float = 1.0,
+        cap: float = 900.0,
+        forget_after: float = 3600.0,
     ) -> None:
-        def make(free: int) -> LoginThrottle:
-            return LoginThrottle(free=free, base_delay=base_delay, max_delay=max_delay)
+        self.pair = Backoff(pair_free, base, cap)
+        self.address = Backoff(address_free, base, cap)
+        self.account = Backoff(account_free, base, cap)
+        self.forget_after = forget_after
 
-        self._pair = make(pair_free)
-        self._address = make(address_free)
-        self._account = make(account_free)
-
-    def _keys(self, account: str, address: str) -> tuple[tuple[LoginThrottle, str], ...]:
+    def counters(self, account: str, address: str, *, known: bool) -> tuple[Counter, ...]:
+        """The counts an attempt on `account` (canonical) from `address` (see
+        `throttle_address`) meets; `known`: the account logged in from there lately."""
+        pair = Counter(f"pair:{account}@{address}", self.pair, cleared_by_success=True)
+        if known:
+            return (pair,)
         return (
-            (self._pair, f"{account}@{address}"),
-            (self._address, address),
-            (self._account, account),
+            pair,
+            Counter(f"address:{address}", self.address),
+            Counter(f"account:{account}", self.account),
         )
 
-    def retry_after(self, account: str, address: str, now: float) -> float:
-        """Seconds before `account` may be tried from `address` again (0.0: now)."""
-        return max(t.retry_after(key, now) for t, key in self._keys(account, address))
 
-    def failure(self, account: str, address: str, now: float) -> None:
-        for throttle, key in self._keys(account, address):
-            throttle.failure(key, now)
+@dataclass(slots=True)
+class _Count:
+    failures: int
+    last: float
 
-    def success(self, account: str, address: str) -> None:
-        """A right password clears the account's own counts, not its address's."""
-        self._pair.success(f"{account}@{address}")
-        self._account.success(account)
+
+class FailureTable:
+    """The failure counts of one process, by key. A key with no failure for
+    `forget_after` seconds is forgotten; at most `max_keys` are kept (the stalest go
+    first)."""
+
+    def __init__(self, *, forget_after: float = 3600.0, max_keys: int = 100_000) -> None:
+        self.forget_after = forget_after
+        self.max_keys = max_keys
+        self._counts: dict[str, _Count] = {}
+
+    def _get(self, key: str, now: float) -> _Count | None:
+        count = self._counts.get(key)
+        if count is not None and now - count.last > self.forget_after:
+            del self._counts[key]
+            return None
+        return count
+
+    def wait(self, counters: tuple[Counter, ...], now: float) -> float:
+        """Seconds before an attempt meeting `counters` is allowed (0.0: now)."""
+        waits = [0.0]
+        for counter in counters:
+            count = self._get(counter.key, now)
+            if count is not None:
+                waits.append(counter.rule.wait(count.failures, count.last, now))
+        return max(waits)
+
+    def reserve(
+        self, counters: tuple[Counter, ...], now: float
+    ) -> tuple[float, Reservation | None]:
+        """If every counter allows an attempt now, count it as a failure on each and
+        return (0.0, the reservation); else (the wait, None), counting nothing."""
+        wait = self.wait(counters, now)
+        if wait > 0:
+            return wait, None
+        previous = []
+        for counter in counters:
+            count = self._get(counter.key, now)
+            if count is None:
+                if len(self._counts) >= self.max_keys:
+                    self._prune(now)
+                count = self._counts[counter.key] = _Count(0, 0.0)
+            previous.append(count.last)
+            count.failures += 1
+            count.last = now
+        return 0.0, Reservation(counters, now, tuple(previous))
+
+    def release(self, reservation: Reservation, *, success: bool) -> None:
+        """Hand back a reservation: the password was right (`success`: the counters it
+        clears are cleared), or it was never checked (an error). A wrong password keeps
+        it: it was counted already."""
+        for counter, previous in zip(reservation.counters, reservation.previous, strict=True):
+            count = self._counts.get(counter.key)
+            if count is None:
+                continue
+            if (success and counter.cleared_by_success) or count.failures <= 1:
+                del self._counts[counter.key]
+                continue
+            count.failures -= 1
+            if count.last == reservation.stamp:
+                count.last = previous
+
+    def _prune(self, now: float) -> None:
+        stale = [k for k, c in self._counts.items() if now - c.last > self.forget_after]
+        for key in stale:
+            del self._counts[key]
+        if len(self._counts) >= self.max_keys:
+            # Forget the older half, and always enough to make room for one more key.
+            oldest = sorted(self._counts, key=lambda k: self._counts[k].last)
+            drop = max(len(oldest) // 2, len(oldest) - self.max_keys + 1)
+            for key in oldest[:drop]:
+                del self._counts[key]
+
+    def __len__(self) -> int:
+        return len(self._counts)

@@ -27,7 +27,7 @@ def parse_networks(text: str) -> tuple[Network, ...]:
     return tuple(networks)
 
 
-def _trusted(address: str, networks: Sequence[Network]) -> bool:
+def is_trusted(address: str, networks: Sequence[Network]) -> bool:
     try:
         ip = ipaddress.ip_address(address.strip().strip("[]"))
     except ValueError:
@@ -39,11 +39,11 @@ def client_address(peer: str | None, forwarded_for: str | None, trusted: Sequenc
     """The client's address: `peer`, unless `peer` is a trusted proxy that forwarded one."""
     if not peer:
         return "?"
-    if not forwarded_for or not _trusted(peer, trusted):
+    if not forwarded_for or not is_trusted(peer, trusted):
         return peer
     hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
     for hop in reversed(hops):
-        if not _trusted(hop, trusted):
+        if not is_trusted(hop, trusted):
             try:
                 return str(ipaddress.ip_address(hop.strip("[]")))
             except ValueError:
