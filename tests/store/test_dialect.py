@@ -6,9 +6,15 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from chinwag.store.sql import open_store, sqlite_url
-from chinwag.store.sql.dialect import SqliteDatabase, normalize_url, open_database
+from chinwag.store.sql.dialect import (
+    SqliteDatabase,
+    normalize_url,
+    open_database,
+    write_refusal,
+)
 from tests.store.helpers import make_user
 
 
@@ -75,3 +81,32 @@ async def test_sqlite_in_memory(url: str) -> None:
         assert await store.messages_since("general", 0, 10) == [message]
     finally:
         await store.close()
+
+
+class _DriverError(Exception):
+    """An error as a driver raises it, with the code it carries."""
+
+    def __init__(self, sqlstate: str | None = None, sqlite_errorcode: int | None = None):
+        super().__init__("whatever the driver says")
+        if sqlstate is not None:
+            self.sqlstate = sqlstate
+        if sqlite_errorcode is not None:
+            self.sqlite_errorcode = sqlite_errorcode
+
+
+@pytest.mark.parametrize(
+    ("orig", "refusal"),
+    [
+        (_DriverError(sqlstate="53100"), "full"),  # disk_full
+        (_DriverError(sqlstate="25006"), "read_only"),  # read_only_sql_transaction
+        (_DriverError(sqlstate="40001"), None),  # serialization: retried, not refused
+        (_DriverError(sqlite_errorcode=13), "full"),  # SQLITE_FULL
+        (_DriverError(sqlite_errorcode=8), "read_only"),  # SQLITE_READONLY
+        (_DriverError(sqlite_errorcode=8 | (4 << 8)), "read_only"),  # READONLY_DBMOVED
+        (_DriverError(sqlite_errorcode=5), None),  # SQLITE_BUSY
+        (_DriverError(), None),
+    ],
+)
+def test_refusals_are_read_from_the_drivers_codes(orig: Exception, refusal: str | None) -> None:
+    assert write_refusal(DBAPIError("INSERT ...", {}, orig)) == refusal
+    assert write_refusal(orig) is None  # not through SQLAlchemy: not a database's answer

@@ -109,18 +109,21 @@ async def test_one_batch_over_many_rooms_numbers_each_room_on(store: SqlStore, r
 
 
 async def test_a_batch_looks_up_pairs_through_the_indexes(tmp_path: Path) -> None:
-    """The lookups of a big batch search the indexes pair by pair: never a table scan,
+    """The lookups of a big batch search the indexes one by one: never a table scan,
     whatever the size of the timeline (SQLite's plan)."""
     import sqlite3
 
-    from chinwag.store.sql.messages import _membership_pairs, _stored_pairs
+    from chinwag.store.sql.messages import _membership_pairs, _stored_triples
 
     path = tmp_path / "plan.db"
     opened = await open_store(sqlite_url(path))
     await opened.close()
     db = sqlite3.connect(path)
     try:
-        for statement, names in ((_stored_pairs(40), "kc"), (_membership_pairs(40), "rk")):
+        for statement, names in (
+            (_stored_triples(40), "krc"),
+            (_membership_pairs(40, False), "rk"),
+        ):
             params = {f"{n}{i}": "x" for i in range(40) for n in names}
             plan = [row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {statement.text}", params)]
             assert not [step for step in plan if step.startswith("SCAN")], plan

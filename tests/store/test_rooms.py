@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from chinwag.store.base import NoSuchRecord, StoreError
@@ -36,11 +38,53 @@ async def test_create_room_picks_a_free_slug(store: SqlStore) -> None:
     assert (first.member_count, first.last_seq, first.created_ts) == (1, 0, 7)
     ids = [first.id]
     for _ in range(3):
-        room = await store.create_room("chess", "Chess", "private", owner="ALICE", topic="", now=8)
+        room = await store.create_room("chess", "Chess", "public", owner="ALICE", topic="", now=8)
         ids.append(room.id)
     assert ids == ["chess", "chess-2", "chess-3", "chess-4"]
     member = await store.get_member("chess-3", "alice")
     assert member is not None and member.role == "owner" and member.joined_ts == 8
+
+
+async def test_a_private_rooms_id_is_random_and_tells_nothing_of_its_name(
+    store: SqlStore,
+) -> None:
+    await make_user(store, "alice")
+    await make_user(store, "eve")
+    hidden = [
+        await store.create_room("secret-plans", "Secret plans", "private", owner="alice",
+                                topic="", now=1)
+        for _ in range(3)
+    ]  # fmt: skip
+    ids = [room.id for room in hidden]
+    assert len(set(ids)) == 3
+    for room_id in ids:
+        assert re.fullmatch(r"p:[a-z2-7]{16}", room_id) and "secret" not in room_id
+    member = await store.get_member(ids[0], "alice")
+    assert member is not None and member.role == "owner"
+    # a public room of the same name gets the id it would get if they did not exist
+    public = await store.create_room("secret-plans", "Secret plans", "public", owner="eve",
+                                     topic="", now=2)  # fmt: skip
+    assert public.id == "secret-plans"
+    again = await store.create_room("secret-plans", "Secret plans", "public", owner="eve",
+                                    topic="", now=3)  # fmt: skip
+    assert again.id == "secret-plans-2"
+
+
+async def test_a_private_room_made_with_a_slug_before_is_not_given_away(
+    store: SqlStore,
+) -> None:
+    """Private rooms made before ids were random keep their slug ids; a public room
+    whose count lands on one gets a random suffix (it cannot have that id)."""
+    await make_user(store, "eve")
+    await store.ensure_room("plans-2", "Plans", "private", now=1)
+    made = [
+        (await store.create_room("plans", "Plans", "public", owner="eve", topic="", now=2)).id
+        for _ in range(3)
+    ]
+    assert made[0] == "plans"
+    for room_id in made[1:]:
+        assert re.fullmatch(r"plans-[a-z2-7]{6}", room_id)
+    assert len(set(made)) == 3
 
 
 async def test_create_room_slug_with_like_wildcards(store: SqlStore) -> None:
@@ -85,11 +129,11 @@ async def test_rooms_of_and_public_rooms(store: SqlStore) -> None:
     await make_user(store, "bob")
     await store.ensure_room("general", "General", "public", now=1)
     await store.create_room("zeta", "Zeta", "public", owner="alice", topic="", now=1)
-    await store.create_room("hidden", "Hidden", "private", owner="bob", topic="", now=1)
+    hidden = await store.create_room("hidden", "Hidden", "private", owner="bob", topic="", now=1)
     await store.open_dm("dm:alice:bob", "alice", "bob", now=1)
     await store.add_member("general", "alice", role="member", now=1)
     assert [r.id for r in await store.rooms_of("ALICE")] == ["dm:alice:bob", "general", "zeta"]
-    assert [r.id for r in await store.rooms_of("bob")] == ["dm:alice:bob", "hidden"]
+    assert [r.id for r in await store.rooms_of("bob")] == ["dm:alice:bob", hidden.id]
     assert await store.rooms_of("nobody") == []
     assert [r.id for r in await store.public_rooms()] == ["general", "zeta"]
 

@@ -1,5 +1,5 @@
 """Storage: the `Store` interface and its SQL implementation."""
 
-from chinwag.store.base import NoSuchRecord, Store, StoreError, UsernameTaken
+from chinwag.store.base import NameTaken, NoSuchRecord, Store, StoreError, UsernameTaken
 
-__all__ = ["NoSuchRecord", "Store", "StoreError", "UsernameTaken"]
+__all__ = ["NameTaken", "NoSuchRecord", "Store", "StoreError", "UsernameTaken"]

@@ -6,10 +6,12 @@ Times are integer milliseconds since the Unix epoch, UTC.
 
 from __future__ import annotations
 
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Literal, Protocol
 
-from chinwag.core.models import MemberRecord, RoomRecord, UserRecord
-from chinwag.protocol.types import Message, MessageKind, RoomKind, RoomRole
+from chinwag.core.models import Change, MemberRecord, RoomRecord, SanctionRecord, UserRecord
+from chinwag.protocol.types import Message, RoomKind, RoomRole
+from chinwag.store.uploads import Uploads
 
 
 class StoreError(Exception):
@@ -17,7 +19,17 @@ class StoreError(Exception):
 
 
 class UsernameTaken(StoreError):
-    pass
+    """A new username that exists in another letter case, or that passes for another
+    user's display name (see `NameTaken`)."""
+
+
+class NameTaken(StoreError):
+    """A display name whose `chinwag.core.validation.name_key` is another user's: it
+    would pass for their username or display name."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"the name {name!r} is taken")
+        self.name = name
 
 
 class NoSuchRecord(StoreError):
@@ -26,6 +38,14 @@ class NoSuchRecord(StoreError):
 
 class NotMember(StoreError):
     """A `member_only` send from someone who is not a member of the room."""
+
+
+class NoSuchFile(StoreError):
+    """A `send` names a file that does not exist or that the sender did not upload."""
+
+    def __init__(self, file_id: str) -> None:
+        super().__init__(f"no file {file_id!r} of yours")
+        self.file_id = file_id
 
 
 class Muted(StoreError):
@@ -37,7 +57,137 @@ class Muted(StoreError):
         self.until = until
 
 
-class Store(Protocol):
+class SessionEnded(StoreError):
+    """The actor's session has ended (logged out, revoked, kicked) or its account is gone."""
+
+
+#: Why a database refuses every write: its disk is full, or it is read-only.
+WriteRefusal = Literal["full", "read_only"]
+
+
+class CannotWrite(StoreError):
+    """The database refuses writes for now (see `WriteRefusal`); reads still work."""
+
+    def __init__(self, reason: WriteRefusal) -> None:
+        super().__init__(f"the database cannot be written: {reason}")
+        self.reason: WriteRefusal = reason
+
+
+class OverBudget(StoreError):
+    """A budget of `Budget` is spent: the next one frees up in `retry_after` seconds."""
+
+    def __init__(self, what: str, retry_after: float) -> None:
+        super().__init__(what)
+        self.what = what
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """At most `count` within any `window_ms`, counted in the transaction that acts (so
+    every node of a cluster shares one count); `key` says whose (an address, a user)."""
+
+    key: str
+    count: int
+    window_ms: int
+
+
+class Banned(StoreError):
+    """The actor's account is banned."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"banned: {reason}")
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who asks for a write. The transaction that acts first checks that the session
+    whose token hash is `session` is still live and that the account is not banned,
+    then what the action itself needs (membership, mutes, roles). `session=None` is the
+    server itself or the admin command line, trusted as such."""
+
+    username: str
+    session: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Acted:
+    """What a write did, in commit order: entries of the change stream and system
+    messages, which the caller announces once the transaction has committed."""
+
+    steps: tuple[Change | Message, ...] = ()
+    room: RoomRecord | None = None
+    user: UserRecord | None = None
+    #: Whether the write created something new (a room, a DM, a membership).
+    created: bool = False
+
+    @property
+    def changes(self) -> list[Change]:
+        return [step for step in self.steps if isinstance(step, Change)]
+
+    @property
+    def messages(self) -> list[Message]:
+        return [step for step in self.steps if isinstance(step, Message)]
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """A user's message as committed (or found again for a retried `client_msg_id`)."""
+
+    message: Message
+    created: bool
+    #: The change stream's position when the message was committed: a node applies the
+    #: stream that far before it delivers the message, so that someone removed from the
+    #: room (or banned) before it was posted never receives it.
+    changes_at: int = 0
+    #: Thread roots whose summary its storing changed, as they now are.
+    updated: tuple[Message, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SessionState:
+    """A session's account and rooms, read together (see `Store.session_state`)."""
+
+    user: UserRecord
+    live: bool
+    rooms: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Sanctions:
+    """The mutes and bans in force in `room` (None: server-wide), newest first."""
+
+    room: str | None
+    mutes: list[SanctionRecord]
+    bans: list[SanctionRecord]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    """What a search is narrowed to, besides the rooms of who searches."""
+
+    room_id: str | None = None
+    #: The sender's username (any case).
+    sender: str | None = None
+    #: Sent at or after `since`, and before `until` (ms).
+    since: int | None = None
+    until: int | None = None
+    #: The last result of the previous page: (ts, room id, seq).
+    after: tuple[int, str, int] | None = None
+    #: Only messages that carry files (then `words` may be empty).
+    has_file: bool = False
+
+
+Moderation = Literal["kick", "ban", "unban", "mute"]
+
+
+# These parts build on the errors and results above.
+from chinwag.store.conversations import Conversations  # noqa: E402
+from chinwag.store.timelines import Timelines  # noqa: E402
+
+
+class Store(Uploads, Timelines, Conversations, Protocol):
     # -- users ---------------------------------------------------------------------------
     async def create_user(
         self,
@@ -48,15 +198,32 @@ class Store(Protocol):
         color: str,
         now: int,
         admin: bool | None = None,
+        registrations: Budget | None = None,
     ) -> UserRecord:
         """Insert an account. `admin=None` makes it an admin exactly when it is the first
-        account. Raises UsernameTaken if the name exists in any letter case."""
+        account. With `registrations`, the account is registered from its `key` (an
+        address), and refused (OverBudget) when that address has registered `count`
+        accounts within the window. Raises UsernameTaken if the name exists in any
+        letter case or passes for another account's display name
+        (`chinwag.core.validation.name_key`), and NameTaken if `display_name` passes for
+        another account's name."""
+        ...
+
+    async def check_budget(
+        self, what: Literal["registrations", "rooms"], budget: Budget, *, now: int
+    ) -> None:
+        """Raise OverBudget if `budget` is spent now: registrations from the address
+        `budget.key`, or rooms created by the account `budget.key`. A check ahead of a
+        costly step; the write that spends the budget checks again."""
         ...
 
     async def get_user(self, username: str) -> UserRecord | None: ...
 
-    async def list_users(self) -> list[UserRecord]:
-        """Every account, ordered by username (case-insensitively)."""
+    async def list_users(
+        self, *, after: str | None = None, limit: int | None = None, reader: Actor | None = None
+    ) -> list[UserRecord]:
+        """Accounts ordered by username (case-insensitively): those after `after`, at
+        most `limit` (None: all)."""
         ...
 
     async def update_user(
@@ -71,21 +238,69 @@ class Store(Protocol):
         ban_reason: str | None = None,
         muted_until: int | None = None,
     ) -> UserRecord:
-        """Change the given fields; raises NoSuchRecord for an unknown user."""
+        """Change the given fields; raises NoSuchRecord for an unknown user, NameTaken
+        for a display name that passes for another account's name. A change of any
+        field but the password hash is logged as a `user` change."""
         ...
 
     # -- sessions (only a hash of each token is kept) ------------------------------------
-    async def create_session(self, token_hash: str, username: str, *, now: int) -> None: ...
+    async def create_session(
+        self,
+        token_hash: str,
+        username: str,
+        *,
+        now: int,
+        address: str | None = None,
+        known_since: int = 0,
+    ) -> None:
+        """Raises `Banned` for a banned account (decided in the same transaction). With
+        `address`, the account is known to use it as of `now` (see `known_address`), and
+        forgets the addresses it last used before `known_since`."""
+        ...
 
-    async def session_user(self, token_hash: str, *, now: int, max_idle: int) -> UserRecord | None:
-        """The user of a session used within `max_idle` ms (and mark it used now); an
-        expired session is deleted and gives None."""
+    async def session_user(
+        self,
+        token_hash: str,
+        *,
+        now: int,
+        max_idle: int,
+        address: str | None = None,
+        known_since: int = 0,
+        touch: bool = True,
+    ) -> UserRecord | None:
+        """The user of a session used within `max_idle` ms (and mark it used now, with
+        `address` as for `create_session`); an expired session is deleted and gives
+        None. With `touch=False`, only a read: nothing is marked or deleted."""
+        ...
+
+    async def store_session(
+        self,
+        token_hash: str,
+        username: str,
+        *,
+        created: int,
+        now: int,
+        password_hash: str,
+        since: int,
+        address: str | None = None,
+        known_since: int = 0,
+    ) -> bool:
+        """Store a session opened at `created` while the database could not store it,
+        unless the account changed since: banned, another password than
+        `password_hash`, or an `ended` change of its sessions after stream position
+        `since`. Whether it is stored (also when it was already)."""
+        ...
+
+    async def known_address(self, username: str, address: str, *, since: int) -> bool:
+        """Whether the account logged in or resumed a session from `address` at or after
+        `since` (a session created or used there)."""
         ...
 
     async def delete_session(self, token_hash: str) -> None: ...
 
     async def delete_sessions(self, username: str, *, keep: str | None = None) -> None:
-        """Delete every session of a user but the one whose hash is `keep`."""
+        """Delete every session of a user but the one whose hash is `keep`, and log an
+        `ended` change so that every node closes their connections."""
         ...
 
     # -- rooms ---------------------------------------------------------------------------
@@ -96,8 +311,9 @@ class Store(Protocol):
     async def create_room(
         self, slug: str, name: str, kind: RoomKind, *, owner: str, topic: str, now: int
     ) -> RoomRecord:
-        """Create a room with id `slug`, or `slug-2`, `slug-3`, ... if taken; the owner
-        becomes its first member with role owner."""
+        """Create a room; the owner becomes its first member with role owner. A public
+        room's id is `slug`, or `slug-2`, `slug-3`, ... counting public rooms only; a
+        private room's is `p:` and a random token, nothing of its name."""
         ...
 
     async def open_dm(
@@ -113,12 +329,31 @@ class Store(Protocol):
         self, room_id: str, *, name: str | None = None, topic: str | None = None
     ) -> RoomRecord: ...
 
-    async def rooms_of(self, username: str) -> list[RoomRecord]:
-        """The rooms a user is a member of, ordered by id."""
+    async def rooms_of(
+        self,
+        username: str,
+        *,
+        after: str | None = None,
+        limit: int | None = None,
+        only: list[str] | None = None,
+        reader: Actor | None = None,
+    ) -> list[RoomRecord]:
+        """The rooms a user is a member of, ordered by id: those with an id after
+        `after`, at most `limit`, only those in `only` if given. With `reader`, the same
+        read first checks that their session is live and the account not banned
+        (`SessionEnded`, `Banned`), as every `reader` below."""
         ...
 
-    async def public_rooms(self) -> list[RoomRecord]:
-        """Every public room, ordered by id."""
+    async def public_rooms(
+        self,
+        *,
+        after: str | None = None,
+        limit: int | None = None,
+        not_member: str | None = None,
+        reader: Actor | None = None,
+    ) -> list[RoomRecord]:
+        """Public rooms ordered by id: after `after`, at most `limit`, leaving out those
+        the user `not_member` is in."""
         ...
 
     # -- membership ----------------------------------------------------------------------
@@ -130,10 +365,20 @@ class Store(Protocol):
         """Remove a member (False if not one); keeps the room's member_count."""
         ...
 
-    async def get_member(self, room_id: str, username: str) -> MemberRecord | None: ...
+    async def get_member(
+        self, room_id: str, username: str, *, reader: Actor | None = None
+    ) -> MemberRecord | None: ...
 
-    async def list_members(self, room_id: str) -> list[MemberRecord]:
-        """Members of a room, owner first, then by username."""
+    async def check_session(self, actor: Actor) -> UserRecord:
+        """The actor's account, if their session is live and the account not banned
+        (`SessionEnded`, `Banned`)."""
+        ...
+
+    async def list_members(
+        self, room_id: str, *, after: tuple[int, str] | None = None, limit: int | None = None
+    ) -> list[MemberRecord]:
+        """Members of a room, owner first, then by username (rank 0 for the owner, 1 for
+        the others, then the canonical username): those after `after`, at most `limit`."""
         ...
 
     async def member_usernames(self, room_id: str) -> list[str]: ...
@@ -143,14 +388,16 @@ class Store(Protocol):
         `remove_member` keeps it and `add_member` restores it."""
         ...
 
-    async def mark_read(self, room_id: str, username: str, seq: int) -> int | None:
+    async def mark_read(
+        self, room_id: str, username: str, seq: int, *, reader: Actor | None = None
+    ) -> int | None:
         """Move the member's read marker forward to `seq`, clamped to the room's last seq;
         never back. The new marker if it moved, else None; NoSuchRecord for a
         non-member."""
         ...
 
-    async def read_marks(self, username: str) -> dict[str, int]:
-        """The user's read marker in each of their rooms where it is above 0."""
+    async def read_marks(self, username: str, *, only: list[str] | None = None) -> dict[str, int]:
+        """The user's read marker in each of their rooms (or of `only`) where above 0."""
         ...
 
     async def set_room_ban(
@@ -159,63 +406,124 @@ class Store(Protocol):
 
     async def is_room_banned(self, room_id: str, username: str) -> bool: ...
 
-    # -- messages ------------------------------------------------------------------------
-    async def append_message(
+    # -- acting on someone's behalf (see `Actor` and `Acted`) ----------------------------
+    async def session_state(self, token_hash: str, username: str) -> SessionState | None:
+        """The account, whether this session of it is live, and its rooms, in one read;
+        None if there is no such account."""
+        ...
+
+    async def join_room(self, actor: Actor, room_id: str, *, now: int) -> Acted:
+        """Join a public room (not if banned from it); nothing if already a member."""
+        ...
+
+    async def leave_room(self, actor: Actor, room_id: str, *, now: int) -> Acted: ...
+
+    async def invite(self, actor: Actor, room_id: str, username: str, *, now: int) -> Acted:
+        """A member adds `username` to a room (not a DM; not someone banned from it)."""
+        ...
+
+    async def open_room(
         self,
-        room_id: str,
-        sender: str,
-        body: str,
+        actor: Actor,
+        slug: str,
+        name: str,
+        kind: RoomKind,
         *,
-        client_msg_id: str | None,
+        topic: str,
         now: int,
-        kind: MessageKind = "text",
-        member_only: bool = False,
-    ) -> tuple[Message, bool]:
-        """Commit a message with the room's next seq and return it with True. If `sender`
-        already stored a message with this `client_msg_id`, return that one with False
-        and store nothing.
-
-        With `member_only`, the same transaction first checks that `sender` is a member
-        of the room (else `NotMember`) and muted neither there nor server-wide at `now`
-        (else `Muted`), before looking for an earlier copy: a user's send needs no
-        separate read, and no check can go stale before the write."""
+        budget: Budget | None = None,
+    ) -> Acted:
+        """Create a room the actor owns (id as `create_room` picks it); a public one
+        not while the actor is muted server-wide; none (OverBudget) once the actor has
+        created `budget.count` rooms within its window."""
         ...
 
-    async def messages_since(self, room_id: str, seq: int, limit: int) -> list[Message]:
-        """Messages with seq > `seq`, oldest first, at most `limit`."""
+    async def open_direct(self, actor: Actor, username: str, *, now: int) -> Acted:
+        """Get or create the actor's DM with `username` (`created` says which)."""
         ...
 
-    async def history_before(self, room_id: str, before: int | None, limit: int) -> list[Message]:
-        """The `limit` newest messages with seq < `before` (or the newest at all), oldest
-        first."""
+    async def change_room(
+        self, actor: Actor, room_id: str, *, name: str | None, topic: str | None, now: int
+    ) -> Acted:
+        """Rename a room or set its topic: its owner while a member and not banned from
+        it, or an admin; not while muted in the room or server-wide."""
         ...
 
-    async def search(
-        self, username: str, query: str, *, room_id: str | None = None, limit: int = 50
-    ) -> list[Message]:
-        """Text messages, not deleted, of the rooms `username` is in (or of `room_id`
-        alone, if they are in it) whose body contains `query`, case-insensitively
-        (letters beyond ASCII too on PostgreSQL; ASCII only on SQLite); newest first."""
+    async def moderate(
+        self,
+        actor: Actor | None,
+        action: Moderation,
+        username: str,
+        *,
+        room_id: str | None,
+        reason: str = "",
+        seconds: int = 0,
+        now: int,
+    ) -> Acted:
+        """Kick, ban, unban or mute server-wide (`room_id` None) or in a room, if the
+        actor may (see `chinwag.core.permissions.check_moderation`: in a room, its
+        owner only while a member and not banned from it); `actor` None is the server's
+        command line, which may lift bans and mutes only. Lifting a ban or a mute that
+        is not there is refused (`ChatError` no_change). Who set a mute or a ban, when
+        and why, is kept for `sanctions`; a mute set or lifted logs a `muted` change."""
         ...
 
-    async def changes_since(
-        self, room_id: str, upto: int, after: int, limit: int
-    ) -> tuple[list[Message], int]:
-        """Messages with seq <= `upto` edited or deleted after the room's change number
-        `after`, in change order, at most `limit`; and the change number this brings the
-        caller up to (a later change is never skipped: it comes the next time)."""
+    async def sanctions(
+        self, actor: Actor | None, room_id: str | None, *, now: int, limit: int = 500
+    ) -> Sanctions:
+        """The mutes and bans in force in a room, or server-wide (`room_id` None), newest
+        first, at most `limit` of each: for the room's owner (a member, not banned from
+        it) and admins, server-wide for admins (`ChatError` forbidden); `actor` None is
+        the command line."""
         ...
 
-    async def get_message(self, room_id: str, seq: int) -> Message | None: ...
-
-    async def delete_message(self, room_id: str, seq: int) -> bool:
-        """Blank a message's body and mark it deleted, as the room's next change; its seq
-        stays. False if absent."""
+    async def mutes_of(self, username: str, *, now: int) -> list[SanctionRecord]:
+        """The mutes in force of `username`: server-wide (`room` None), and in each room
+        they are a member of."""
         ...
 
-    async def edit_message(self, room_id: str, seq: int, body: str, *, now: int) -> Message | None:
-        """Replace the body of a text message that is not deleted, stamp `edited_ts` and
-        make it the room's next change; the message, or None if there is none."""
+    async def update_profile(
+        self,
+        actor: Actor,
+        *,
+        display_name: str | None = None,
+        color: str | None = None,
+        now: int,
+    ) -> Acted:
+        """Set the actor's display name or colour. A new display name is refused while
+        the actor is muted server-wide (`ChatError` muted) and when its name key is
+        another account's (`NameTaken`)."""
+        ...
+
+    async def change_password(self, actor: Actor, password_hash: str) -> Acted:
+        """Set the password and end every other session of the account."""
+        ...
+
+    # -- the change stream (see `chinwag.core.models.Change`) ----------------------------
+    async def stream_head(self) -> int:
+        """The position of the newest entry (0: none yet)."""
+        ...
+
+    async def stream_since(self, after: int, limit: int) -> list[Change]:
+        """Entries after position `after`, in order, at most `limit`. The first one has
+        position `after + 1` unless older entries were pruned."""
+        ...
+
+    async def load_cursor(self, node: str) -> int | None:
+        """How far `node` had applied the stream when it last saved its cursor."""
+        ...
+
+    async def save_cursor(self, node: str, pos: int, *, now: int) -> None: ...
+
+    async def prune_stream(self, *, older_than: int, live_since: int) -> int:
+        """Delete entries older than `older_than` that every node seen since `live_since`
+        has applied (and forget nodes not seen since then); how many were deleted."""
+        ...
+
+    # -- health --------------------------------------------------------------------------
+    async def probe_write(self, node: str, *, now: int) -> None:
+        """Write `node`'s row of the health table, with as much room as a message needs;
+        raises `CannotWrite` when the database refuses, or refused any write lately."""
         ...
 
     # -- lifecycle -----------------------------------------------------------------------

@@ -22,6 +22,11 @@ The store's operations are written once, as plain functions of a synchronous SQL
   each dialect's own `insert()` construct (`insert_ignore`, `upsert`).
 - A write that depends on a table being empty needs `lock_table` on PostgreSQL, where
   concurrent transactions would each see it empty; SQLite's single writer needs nothing.
+- A database that cannot be written (its disk full, or read-only) says so with its own
+  error codes: `write_refusal` reads them (SQLITE_FULL and SQLITE_READONLY; SQLSTATE
+  53100 `disk_full` and 25006 `read_only_sql_transaction`), and `write` raises
+  `CannotWrite` instead, which the server answers with `unavailable`. `WriteRefusals`
+  logs that once per episode rather than once per write.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from __future__ import annotations
 import abc
 import asyncio
 import functools
+import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -40,6 +47,10 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.sql.dml import Insert
+
+from chinwag.store.base import CannotWrite, WriteRefusal
+
+log = logging.getLogger("chinwag.store")
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -58,6 +69,12 @@ PG_POOL_SIZE = 20
 PG_MIGRATION_LOCK = 0x63_68_69_6E_77_61_67  # "chinwag"
 #: SQLSTATEs after which a write transaction may simply be run again.
 PG_RETRYABLE = frozenset({"23505", "40001", "40P01"})  # unique, serialization, deadlock
+#: Why a database refuses to write, by SQLSTATE and by SQLite's primary result code.
+PG_REFUSALS: dict[str, WriteRefusal] = {"53100": "full", "25006": "read_only"}
+SQLITE_REFUSALS: dict[int, WriteRefusal] = {13: "full", 8: "read_only"}  # FULL, READONLY
+#: Seconds after a refused write during which the database still counts as refusing
+#: (`WriteRefusals.recent`), and after which the next refusal is logged again.
+REFUSAL_MEMORY = 30.0
 
 
 def normalize_url(url: str | URL) -> URL:
@@ -77,10 +94,76 @@ def sqlite_url(path: str | Path) -> str:
     return f"sqlite:///{Path(path).expanduser().resolve().as_posix()}"
 
 
+def write_refusal(exc: BaseException) -> WriteRefusal | None:
+    """Whether `exc` is the database refusing a write because its disk is full or it is
+    read-only, by the driver's error codes (never its wording)."""
+    if not isinstance(exc, DBAPIError):
+        return None
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return SQLITE_REFUSALS.get(code & 0xFF)  # extended codes keep the primary below
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return PG_REFUSALS.get(sqlstate) if isinstance(sqlstate, str) else None
+
+
+_DESCRIBED = {"full": "its disk is full", "read_only": "it is read-only"}
+
+
+class WriteRefusals:
+    """The database's recent refusals to write. An episode starts with a refusal that
+    follows none for `REFUSAL_MEMORY` seconds, and ends with a write that succeeds
+    that long after the last refusal: each is logged once."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self.reason: WriteRefusal | None = None
+        self.last = 0.0
+        self.count = 0
+
+    def refused(self, reason: WriteRefusal) -> None:
+        now = self._clock()
+        if self.recent() != reason:
+            log.warning(
+                "the database cannot be written (%s): what needs a write is answered "
+                "`unavailable` until it can; logins and resumes still work",
+                _DESCRIBED[reason],
+            )
+            self.count = 0
+        self.reason = reason
+        self.last = now
+        self.count += 1
+
+    def wrote(self) -> None:
+        if self.reason is not None and self.recent() is None:
+            log.warning(
+                "the database can be written again (%d write(s) refused before)", self.count
+            )
+            self.reason = None
+
+    def recent(self) -> WriteRefusal | None:
+        """The reason of a write refused in the last `REFUSAL_MEMORY` seconds, if any."""
+        if self.reason is not None and self._clock() - self.last <= REFUSAL_MEMORY:
+            return self.reason
+        return None
+
+
 class Database(abc.ABC):
     """Runs units of work (functions of a `Connection`) against one database."""
 
     name: str
+    refusals: WriteRefusals
+
+    def _refusal(self, exc: Exception) -> CannotWrite | None:
+        """`CannotWrite` to raise instead of `exc` when it is a refusal to write (noted
+        in `refusals`); None for any other failure, raised as it is."""
+        if isinstance(exc, CannotWrite):
+            self.refusals.refused(exc.reason)
+            return None
+        reason = write_refusal(exc)
+        if reason is None:
+            return None
+        self.refusals.refused(reason)
+        return CannotWrite(reason)
 
     @abc.abstractmethod
     async def read(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
@@ -103,6 +186,7 @@ class SqliteDatabase(Database):
     name = "sqlite"
 
     def __init__(self, url: URL, *, readers: int = SQLITE_READERS) -> None:
+        self.refusals = WriteRefusals()
         database = url.database or ""
         memory = database in ("", ":memory:") or "mode=memory" in database
         if not memory and not database.startswith("file:"):
@@ -123,7 +207,15 @@ class SqliteDatabase(Database):
 
     async def write(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         call = functools.partial(self._run, "IMMEDIATE", work, *args, **kwargs)
-        return await asyncio.get_running_loop().run_in_executor(self._writer, call)
+        try:
+            result = await asyncio.get_running_loop().run_in_executor(self._writer, call)
+        except Exception as exc:
+            refusal = self._refusal(exc)
+            if refusal is None:
+                raise
+            raise refusal from exc
+        self.refusals.wrote()
+        return result
 
     async def migrate(self, work: Callable[[Connection], None]) -> None:
         await self.write(work)  # BEGIN IMMEDIATE holds the database's only write lock
@@ -158,6 +250,7 @@ class PostgresDatabase(Database):
         # the pool would open and close a connection per unit of work (measured: 20x
         # slower than queueing for one). No pre-ping (a round trip per checkout): a
         # dropped connection fails its unit of work once and is replaced.
+        self.refusals = WriteRefusals()
         self.engine: AsyncEngine = create_async_engine(
             url, pool_size=PG_POOL_SIZE, max_overflow=0, pool_timeout=60
         )
@@ -168,8 +261,16 @@ class PostgresDatabase(Database):
             return await conn.run_sync(work, *args, **kwargs)
 
     async def write(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        async with self.engine.begin() as conn:
-            return await conn.run_sync(work, *args, **kwargs)
+        try:
+            async with self.engine.begin() as conn:
+                result = await conn.run_sync(work, *args, **kwargs)
+        except Exception as exc:
+            refusal = self._refusal(exc)
+            if refusal is None:
+                raise
+            raise refusal from exc
+        self.refusals.wrote()
+        return result
 
     async def migrate(self, work: Callable[[Connection], None]) -> None:
         async with self.engine.begin() as conn:

@@ -10,6 +10,7 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from chinwag.store.sql import search
 from chinwag.store.sql.dialect import normalize_url, open_database
 from chinwag.store.sql.tables import metadata
 
@@ -33,6 +34,7 @@ def _migrate(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=search.in_metadata,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -58,6 +60,7 @@ def main() -> None:
             url=normalize_url(_url()),
             target_metadata=metadata,
             literal_binds=True,
+            include_name=search.in_metadata,
             dialect_opts={"paramstyle": "named"},
         )
         with context.begin_transaction():
