@@ -10,12 +10,28 @@ from typing import Any
 
 import pytest
 
-from chinwag.bus.base import AnyBusEvent, EventBus
+from chinwag.bus.base import AnyBusEvent, Deliver, EventBus
 from chinwag.bus.memory import MemoryBroker, MemoryBus
 from chinwag.bus.redis import RedisBus
 
 #: The longest any test waits for an event that should arrive.
 WAIT = 5.0
+
+
+def note(text: str, *, origin: str = "") -> Deliver:
+    """A plain event for tests: a frame for the user `text` (never coalesced)."""
+    return Deliver(frame=text.encode(), user=text, origin=origin)
+
+
+async def online_soon(bus: EventBus, expected: set[str], within: float = WAIT) -> None:
+    """Wait until `bus.online_users()` is `expected`: a node learns of the others'
+    presence without waiting for them, so shortly after, not at once."""
+    try:
+        async with asyncio.timeout(within):
+            while bus.online_users() != expected:  # noqa: ASYNC110 - polled on purpose
+                await asyncio.sleep(0.01)
+    except TimeoutError:
+        assert bus.online_users() == expected
 
 
 class Recorder:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 
 from chinwag.bus import open_bus
-from chinwag.bus.base import UserChanged
 from chinwag.bus.memory import MemoryBroker, MemoryBus
 from chinwag.bus.redis import RedisBus
-from tests.bus.conftest import Recorder
+from tests.bus.conftest import Recorder, note
 
 
 @pytest.mark.parametrize("url", [None, "memory://"])
@@ -18,9 +17,9 @@ async def test_no_url_or_memory_gives_a_lone_memory_bus(url: str | None) -> None
         assert isinstance(bus, MemoryBus)
         assert bus.node_id == "solo"
         await bus.start(Recorder())
-        await bus.set_online("alice", True)
-        assert await bus.online_users() == {"alice"}
-        await bus.publish(UserChanged(user="nobody else"))
+        bus.set_online("alice", True)
+        assert bus.online_users() == {"alice"}
+        bus.publish(note("nobody else"))
     finally:
         await bus.close()
 
@@ -28,8 +27,8 @@ async def test_no_url_or_memory_gives_a_lone_memory_bus(url: str | None) -> None
 async def test_each_memory_bus_gets_a_broker_of_its_own() -> None:
     first, second = open_bus(None, "same"), open_bus(None, "same")
     try:
-        await first.set_online("alice", True)
-        assert await second.online_users() == set()
+        first.set_online("alice", True)
+        assert second.online_users() == set()
     finally:
         await first.close()
         await second.close()
@@ -72,3 +71,12 @@ async def test_node_ids_are_unique_on_a_broker() -> None:
     finally:
         await bus.close()
     await MemoryBus(broker, "a").close()  # free again once closed
+
+
+async def test_a_redis_bus_takes_the_deployments_prefix() -> None:
+    bus = open_bus("redis://127.0.0.1:6379/0", "n1", prefix="team-a", presence_ttl=3)
+    try:
+        assert isinstance(bus, RedisBus)
+        assert bus.prefix == "team-a"
+    finally:
+        await bus.close()

@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from aiohttp.web_runner import BaseRunner
 
 from chinwag.config import ServerConfig
 from chinwag.server.app import CONTEXT, create_app
 from chinwag.server.context import Context
+from chinwag.server.listener import GuardedRunner
 
 
 def fast_config(data_dir: Path, **overrides: Any) -> ServerConfig:
@@ -28,8 +30,12 @@ def fast_config(data_dir: Path, **overrides: Any) -> ServerConfig:
         "argon2_parallelism": 1,
         "heartbeat": 0.0,
         "shutdown_grace": 5.0,
-        # per-connection send limits are off unless a test is about them
+        # send limits and the budgets that count by address are off unless a test is
+        # about them: every test client comes from 127.0.0.1
         "rate_limit": 0.0,
+        "registrations_per_hour": 0,
+        "max_per_address": 0,
+        "rooms_per_day": 0,
     }
     settings.update(overrides)
     return ServerConfig(**settings)
@@ -55,6 +61,13 @@ class RunningServer:
         await self.server.close()
 
 
+class GuardedTestServer(TestServer):
+    """aiohttp's test server with the runner `chinwag serve` uses (the HTTP doors)."""
+
+    async def _make_runner(self, **kwargs: Any) -> BaseRunner:
+        return GuardedRunner(self.app, **kwargs)
+
+
 StartServer = Callable[..., Awaitable[RunningServer]]
 
 
@@ -66,7 +79,7 @@ async def start_server(tmp_path: Path) -> AsyncIterator[StartServer]:
         parts = overrides.pop("parts", {})
         config = fast_config(data_dir or tmp_path, **overrides)
         app = create_app(config, **parts)
-        server = TestServer(app, host="127.0.0.1", port=0)
+        server = GuardedTestServer(app, host="127.0.0.1", port=0)
         await server.start_server()
         result = RunningServer(server, app)
         running.append(result)

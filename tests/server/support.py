@@ -6,10 +6,16 @@ import asyncio
 import contextlib
 import itertools
 import json
+import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
+from aiohttp import web
+
+from chinwag.core.ratelimit import TokenBucket
+from chinwag.server.hub import Connection
 
 Frame = dict[str, Any]
 TIMEOUT = 10.0
@@ -34,8 +40,10 @@ class WsClient:
         self._reader = asyncio.create_task(self._read())
 
     @classmethod
-    async def connect(cls, url: str, **kwargs: Any) -> WsClient:
-        session = aiohttp.ClientSession()
+    async def connect(cls, url: str, *, local: str | None = None, **kwargs: Any) -> WsClient:
+        """Connect to `url` (from the loopback address `local`, if given)."""
+        connector = aiohttp.TCPConnector(local_addr=(local, 0)) if local else None
+        session = aiohttp.ClientSession(connector=connector)
         try:
             ws = await session.ws_connect(url, autoping=True, **kwargs)
         except BaseException:
@@ -47,7 +55,17 @@ class WsClient:
 
     async def _read(self) -> None:
         try:
-            async for msg in self.ws:
+            while True:
+                msg = await self.ws.receive()
+                if msg.type == aiohttp.WSMsgType.CLOSE:
+                    self.close_reason = msg.extra if isinstance(msg.extra, str) else None
+                if msg.type in (
+                    aiohttp.WSMsgType.CLOSE,
+                    aiohttp.WSMsgType.CLOSING,
+                    aiohttp.WSMsgType.CLOSED,
+                    aiohttp.WSMsgType.ERROR,
+                ):
+                    break
                 if msg.type != aiohttp.WSMsgType.TEXT:
                     continue
                 frame = json.loads(msg.data)
@@ -60,8 +78,6 @@ class WsClient:
                         self._changed.notify_all()
         finally:
             self.close_code = self.ws.close_code
-            extra = getattr(self.ws, "_close_message", None)
-            self.close_reason = extra if isinstance(extra, str) else None
             self.closed.set()
             for fut in self._waiting.values():
                 if not fut.done():
@@ -230,6 +246,19 @@ class RawWs:
             if frame.get("id") == rid:
                 return frame
 
+    async def recv_frame(self) -> tuple[int, bytes]:
+        """(opcode, payload) of the next frame, whatever it is (pings and pongs too)."""
+        import struct
+
+        async with asyncio.timeout(TIMEOUT):
+            first, second = await self.reader.readexactly(2)
+            size = second & 0x7F
+            if size == 126:
+                (size,) = struct.unpack("!H", await self.reader.readexactly(2))
+            elif size == 127:
+                (size,) = struct.unpack("!Q", await self.reader.readexactly(8))
+            return first & 0x0F, await self.reader.readexactly(size)
+
     async def recv(self) -> Frame:
         import struct
 
@@ -253,3 +282,32 @@ class RawWs:
         self.writer.close()
         with contextlib.suppress(ConnectionError, OSError):
             await self.writer.wait_closed()
+
+
+def make_connection(conn_id: str) -> Connection:
+    """A real connection record with no client behind it, for the pure tests of the
+    hub's parts (registry, heartbeat): its socket is never touched."""
+    return Connection(
+        conn_id,
+        web.WebSocketResponse(),
+        asyncio.Transport(),
+        "127.0.0.1",
+        TokenBucket(0, 1, 0.0),
+        TokenBucket(0, 1, 0.0),
+    )
+
+
+class WriteLock:
+    """SQLite's write lock on a database file, held from a connection of its own (as
+    another process writing would): every write of the server waits meanwhile."""
+
+    def __init__(self, path: Path) -> None:
+        self.db = sqlite3.connect(path, isolation_level=None)
+        self.db.execute("BEGIN IMMEDIATE")
+        self.held = True
+
+    def release(self) -> None:
+        if self.held:
+            self.held = False
+            self.db.execute("ROLLBACK")
+            self.db.close()

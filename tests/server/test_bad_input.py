@@ -57,7 +57,7 @@ async def test_malformed_frames_get_errors(
 async def test_wrong_field_types_name_the_field(server: RunningServer) -> None:
     alice = await register(server.url, "alice")
     reply = await alice.request("send", room="general", body=["x"], client_msg_id="c")
-    assert reply["code"] == "bad_request" and "$.body" in reply["message"]
+    assert reply["code"] == "bad_request" and reply["message"].startswith("`body` ")
     await alice.close()
 
 

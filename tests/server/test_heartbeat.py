@@ -1,13 +1,40 @@
-"""The heartbeat: one sweep pings silent connections and drops those that never answer."""
+"""The heartbeat: one sweep pings silent connections and drops those that never answer.
+
+Which connections are due (`Heartbeat.due`) is tested with given times and no loop;
+pings, pongs and drops on a real server."""
 
 from __future__ import annotations
 
 import asyncio
 
+from chinwag.server.heartbeat import Heartbeat
+from chinwag.server.metrics import Metrics
+from chinwag.server.outgoing import Outgoing
 from tests.server.conftest import StartServer
 from tests.server.support import RawWs, WsClient
+from tests.server.support import make_connection as connection
 
 HEARTBEAT = 0.4
+
+
+def test_due_pings_the_silent_once_and_cuts_the_unanswered() -> None:
+    quiet, chatty, gone = connection("quiet"), connection("chatty"), connection("gone")
+    for conn in (quiet, chatty, gone):
+        conn.heard = 100.0
+    gone.closing = True
+    heartbeat = Heartbeat([quiet, chatty, gone], Outgoing(Metrics(), 1 << 20))
+    heartbeat.interval = 10.0
+    assert heartbeat.due(109.0) == ([], [])  # nobody silent for an interval yet
+    chatty.heard = 109.5
+    silent, unanswered = heartbeat.due(110.0)
+    assert (silent, unanswered) == ([quiet], [])
+    assert quiet.ping_at == 110.0
+    assert heartbeat.due(114.9) == ([], [])  # pinged: waits half an interval for the pong
+    assert heartbeat.due(115.0) == ([], [quiet])
+    quiet.heard = 115.1  # any frame answers
+    assert heartbeat.due(116.0) == ([], [])
+    chatty.heard = 125.0
+    assert heartbeat.due(125.1) == ([quiet], [])  # silent for an interval again
 
 
 async def read_frame(raw: RawWs, timeout: float = 5.0) -> tuple[int, bytes]:

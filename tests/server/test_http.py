@@ -18,6 +18,8 @@ async def test_healthz(server: RunningServer) -> None:
         body = await response.json()
     assert body["status"] == "ok" and body["database"] == "ok"
     assert body["connections"] == 1 and body["online_users"] == 1
+    # one node alone: no Redis to check, failed logins counted here
+    assert (body["bus"], body["login_throttle"], body["failing"]) == ("local", "local", [])
     await alice.close()
 
 

@@ -173,8 +173,8 @@ async def test_sigterm_closes_clients_with_a_reason(
     alice = await register(server.url, "alice")
     await alice.ok("send", room="general", body="last words", client_msg_id="1")
     server.proc.send_signal(signal.SIGTERM)
-    assert await alice.wait_closed() == 1001
-    assert alice.ws.close_code == 1001
+    assert await alice.wait_closed() == 1012
+    assert alice.ws.close_code == 1012
     assert await server.stop() == 0
     log = server.stderr.decode()
     assert "disconnect" in log and "shut down" in log
@@ -182,14 +182,17 @@ async def test_sigterm_closes_clients_with_a_reason(
 
 
 async def test_graceful_shutdown_in_process(start_server: StartServer) -> None:
-    server = await start_server()
+    """Every connection, logged in or not, is told when to come back, then closed with
+    1012 (service restart)."""
+    server = await start_server(restart_hint=2.5)
     alice = await register(server.url, "alice")
     bob = await WsClient.connect(server.url)
     await server.close()
-    notice = await alice.event("server_notice")
-    assert "restarting" in notice["text"]
-    assert await alice.wait_closed() == 1001
-    assert await bob.wait_closed() == 1001
+    assert await alice.event("restarting") == {"type": "restarting", "back_in": 2.5}
+    assert await bob.event("restarting") == {"type": "restarting", "back_in": 2.5}
+    assert await alice.wait_closed() == 1012
+    assert await bob.wait_closed() == 1012
+    assert not [e for e in alice.events if e["type"] == "server_notice"]
     await alice.close()
     await bob.close()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.server.conftest import RunningServer, StartServer
 from tests.server.support import WsClient, login, register
 
@@ -114,9 +116,9 @@ async def test_sync_returns_exactly_what_was_missed(server: RunningServer) -> No
     assert [m["body"] for m in reply["messages"]] == ["missed 0", "missed 1"]
     assert reply["more"] == ["general"]
     # rooms one is not in are skipped, not leaked
-    await alice.ok("create_room", name="hidden", private=True)
-    await alice.ok("send", room="hidden", body="private", client_msg_id="h1")
-    assert (await bob.ok("sync", since={"hidden": 0}))["messages"] == []
+    hidden = (await alice.ok("create_room", name="hidden", private=True))["room"]["id"]
+    await alice.ok("send", room=hidden, body="private", client_msg_id="h1")
+    assert (await bob.ok("sync", since={hidden: 0}))["messages"] == []
     await alice.close()
     await bob.close()
 
@@ -264,9 +266,9 @@ async def test_read_markers_follow_the_user_across_connections(server: RunningSe
     assert [e for e in phone.events if e["type"] == "read"] == []
     assert (await laptop.ok("rooms"))["read"] == {"general": last}
     # rooms one is not in
-    await alice.ok("create_room", name="hidden", private=True)
+    hidden = (await alice.ok("create_room", name="hidden", private=True))["room"]["id"]
     await alice.ok("create_room", name="open")
-    await laptop.error("mark_read", "not_found", room="hidden", seq=1)
+    await laptop.error("mark_read", "not_found", room=hidden, seq=1)
     await laptop.error("mark_read", "not_member", room="open", seq=1)
     await laptop.error("mark_read", "not_found", room="nowhere", seq=1)
     for client in (alice, laptop, phone):
@@ -276,8 +278,8 @@ async def test_read_markers_follow_the_user_across_connections(server: RunningSe
 async def test_search_sees_only_the_users_rooms(server: RunningServer) -> None:
     alice = await register(server.url, "alice")
     bob = await register(server.url, "bob")
-    await alice.ok("create_room", name="hidden", private=True)
-    await alice.ok("send", room="hidden", body="the launch code is 1234", client_msg_id="h")
+    hidden = (await alice.ok("create_room", name="hidden", private=True))["room"]["id"]
+    await alice.ok("send", room=hidden, body="the launch code is 1234", client_msg_id="h")
     await alice.ok("send", room="general", body="Launch at noon", client_msg_id="g1")
     await alice.ok("send", room="general", body="lunch first", client_msg_id="g2")
     found = await bob.ok("search", query="  LAUNCH ")
@@ -285,9 +287,60 @@ async def test_search_sees_only_the_users_rooms(server: RunningServer) -> None:
     assert found["more"] is False
     mine = await alice.ok("search", query="launch", limit=1)
     assert [m["body"] for m in mine["messages"]] == ["Launch at noon"] and mine["more"] is True
-    assert len((await alice.ok("search", query="launch", room="hidden"))["messages"]) == 1
-    await bob.error("search", "not_found", query="launch", room="hidden")
+    assert len((await alice.ok("search", query="launch", room=hidden))["messages"]) == 1
+    await bob.error("search", "not_found", query="launch", room=hidden)
     await bob.error("search", "invalid", query=" a ")
     await bob.error("search", "bad_request", query="x" * 201)
     for client in (alice, bob):
+        await client.close()
+
+
+async def test_search_pages_marks_and_narrows(server: RunningServer) -> None:
+    alice = await register(server.url, "alice")
+    bob = await register(server.url, "bob")
+    for n in range(5):
+        await alice.ok("send", room="general", body=f"Report {n}: all good", client_msg_id=f"a{n}")
+    await bob.ok("send", room="general", body="my report, part two", client_msg_id="b")
+    first = await bob.ok("search", query="REPORT", limit=2)
+    assert first["words"] == ["REPORT"]
+    assert [m["body"] for m in first["messages"]] == ["my report, part two", "Report 4: all good"]
+    assert first["highlights"] == [[[3, 9]], [[0, 6]]]
+    assert first["more"] is True and first["next"]
+    seen = [m["body"] for m in first["messages"]]
+    cursor = first["next"]
+    while cursor:
+        page = await bob.ok("search", query="report", limit=2, cursor=cursor)
+        seen += [m["body"] for m in page["messages"]]
+        cursor = page["next"]
+    assert seen == ["my report, part two"] + [f"Report {n}: all good" for n in reversed(range(5))]
+    # words in any order, a sender, a time window
+    assert len((await bob.ok("search", query="good report"))["messages"]) == 5
+    assert len((await bob.ok("search", query="report", sender="BOB"))["messages"]) == 1
+    last = first["messages"][1]["ts"]
+    assert len((await bob.ok("search", query="report", since=last + 1))["messages"]) <= 1
+    await bob.error("search", "invalid", query="report", cursor="nonsense")
+    await bob.error("search", "invalid", query="!!")
+    for client in (alice, bob):
+        await client.close()
+
+
+async def test_searches_wait_their_turn_and_overflow_is_refused(
+    start_server: StartServer,
+) -> None:
+    server = await start_server(search_concurrency=1, search_waiting=1)
+    alice = await register(server.url, "alice")
+    bob = await register(server.url, "bob")
+    cat = await register(server.url, "cat")
+    await alice.ok("send", room="general", body="needle", client_msg_id="n")
+    turns = server.ctx.searches
+    async with turns.turn():  # a search running: the next waits, the one after is refused
+        waiting = asyncio.ensure_future(bob.request("search", query="needle"))
+        while turns.waiting == 0:  # noqa: ASYNC110 - the server is in this process
+            await asyncio.sleep(0.01)
+        busy = await cat.error("search", "rate_limited", query="needle")
+        assert busy["retry_after"] == 1.0
+        # a send is not held up by searches
+        await alice.ok("send", room="general", body="still sending", client_msg_id="s")
+    assert len((await waiting)["messages"]) == 1
+    for client in (alice, bob, cat):
         await client.close()

@@ -59,25 +59,26 @@ async def test_private_room_is_invite_only_and_invisible(server: RunningServer) 
     carol = await register(server.url, "carol")
     room = (await alice.ok("create_room", name="secret", private=True))["room"]
     assert room["kind"] == "private"
-    await alice.ok("send", room="secret", body="the plan", client_msg_id="a1")
-    assert "secret" not in {r["id"] for r in (await bob.ok("rooms"))["rooms"]}
+    secret = room["id"]
+    await alice.ok("send", room=secret, body="the plan", client_msg_id="a1")
+    assert secret not in {r["id"] for r in (await bob.ok("rooms"))["rooms"]}
     for op, fields in [
         ("join", {}),
         ("history", {}),
         ("members", {}),
         ("send", {"body": "let me in", "client_msg_id": "b1"}),
     ]:
-        reply = await bob.error(op, "not_found", room="secret", **fields)
+        reply = await bob.error(op, "not_found", room=secret, **fields)
         assert "plan" not in reply["message"]
-    await carol.error("invite", "not_found", room="secret", user="carol")
-    await alice.ok("invite", room="secret", user="BOB")
+    await carol.error("invite", "not_found", room=secret, user="carol")
+    await alice.ok("invite", room=secret, user="BOB")
     await bob.event("room_updated")
-    added = await bob.message("secret")
+    added = await bob.message(secret)
     assert added["body"] == "alice added bob" and added["sender"] == "alice"
-    history = (await bob.ok("history", room="secret"))["messages"]
+    history = (await bob.ok("history", room=secret))["messages"]
     assert "the plan" in [m["body"] for m in history]
-    await alice.error("invite", "conflict", room="secret", user="bob")
-    await alice.error("invite", "not_found", room="secret", user="nobody")
+    await alice.error("invite", "conflict", room=secret, user="bob")
+    await alice.error("invite", "not_found", room=secret, user="nobody")
     for client in (alice, bob, carol):
         await client.close()
 
@@ -105,6 +106,32 @@ async def test_direct_messages(server: RunningServer) -> None:
     assert room["id"] not in {r["id"] for r in (await eve.ok("rooms"))["rooms"]}
     assert eve.messages(room["id"]) == []
     for client in (alice, bob, eve):
+        await client.close()
+
+
+async def test_someone_added_to_a_room_learns_of_it_before_its_first_message(
+    server: RunningServer,
+) -> None:
+    """A DM opened and written to at once: its other member gets the room, then the
+    message; an invitee the same. A client can then place and announce the message."""
+    ada = await register(server.url, "ada")
+    others = [await register(server.url, f"user{i}") for i in range(6)]
+    for i, other in enumerate(others):
+        dm = (await other.ok("open_dm", user="ada"))["room"]["id"]
+        await other.ok("send", room=dm, body="psst", client_msg_id=f"d{i}")
+        room = (await other.ok("create_room", name=f"corner {i}", private=True))["room"]["id"]
+        await other.ok("invite", room=room, user="ada")
+        await other.ok("send", room=room, body="over here", client_msg_id=f"r{i}")
+        for rid in (dm, room):
+            first = await ada.wait_for(
+                lambda f, rid=rid: (
+                    (f["type"] == "room_updated" and f["room"]["id"] == rid)
+                    or (f["type"] == "message" and f["message"]["room"] == rid)
+                )
+            )
+            assert first["type"] == "room_updated", first
+            await ada.message(rid)
+    for client in (ada, *others):
         await client.close()
 
 

@@ -3,7 +3,9 @@
 A node applies each event to its own connections first, then publishes it so that other
 nodes do the same. Messages are committed to the store before their `Deliver` is
 published; a node that sees a gap in a room's `seq` reads what it missed from the store.
-Events travel as msgpack (`encode_event` / `decode_event`).
+Memberships, bans, kicks and ended sessions are entries of the change stream in the
+store; `ChangesAt` only rings the bell (each node also polls the stream). Events travel
+as msgpack (`encode_event` / `decode_event`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from typing import Protocol
 
 import msgspec
 
+from chinwag.core.models import Change
+
 
 class BusEvent(msgspec.Struct, tag_field="kind", kw_only=True, array_like=False):
     #: The node that published the event; a bus never hands a node its own events.
@@ -21,37 +25,23 @@ class BusEvent(msgspec.Struct, tag_field="kind", kw_only=True, array_like=False)
 
 class Deliver(BusEvent, tag="deliver", kw_only=True):
     """Send `frame` (an encoded protocol event) to the local connections of `user`, else
-    of members of `room`, else to everyone. `seq` > 0 marks a room message with that seq."""
+    of members of `room`, else to everyone. `seq` > 0 marks a room message with that seq,
+    which a node delivers only once it has applied the change stream up to `changes_at`
+    (so that nobody removed from the room before the message was posted receives it)."""
 
     frame: bytes
     room: str | None = None
     user: str | None = None
     seq: int = 0
+    changes_at: int = 0
 
 
-class MembershipChanged(BusEvent, tag="membership", kw_only=True):
-    """`user` joined (or left) `room`: subscribe (or unsubscribe) their connections."""
+class ChangesAt(BusEvent, tag="changes", kw_only=True):
+    """The change stream reached `head`; `changes` are its newest entries (possibly not
+    all of them: a node reads what it lacks from the store)."""
 
-    room: str
-    user: str
-    joined: bool
-
-
-class UserChanged(BusEvent, tag="user_changed", kw_only=True):
-    """The stored record of `user` changed (mute, admin, profile): reload it."""
-
-    user: str
-
-
-class Disconnect(BusEvent, tag="disconnect", kw_only=True):
-    """Close every connection of `user` (but the one with id `keep`) with this close code
-    and reason, after sending `frame` if given."""
-
-    user: str
-    code: int
-    reason: str
-    frame: bytes | None = None
-    keep: str | None = None
+    head: int
+    changes: list[Change] = msgspec.field(default_factory=list)
 
 
 class PresenceChanged(BusEvent, tag="presence", kw_only=True):
@@ -64,11 +54,10 @@ class PresenceChanged(BusEvent, tag="presence", kw_only=True):
 class Resync(BusEvent, tag="resync", kw_only=True):
     """Never published: a bus hands this to its own node's handler after its link to the
     other nodes was broken and restored, since events may have been missed meanwhile.
-    The node re-reads what it holds (memberships, users, rooms' latest seqs) from the
-    store."""
+    The node re-reads the change stream and its rooms' latest messages from the store."""
 
 
-AnyBusEvent = Deliver | MembershipChanged | UserChanged | Disconnect | PresenceChanged | Resync
+AnyBusEvent = Deliver | ChangesAt | PresenceChanged | Resync
 
 _encoder = msgspec.msgpack.Encoder()
 _decoder: msgspec.msgpack.Decoder[AnyBusEvent] = msgspec.msgpack.Decoder(AnyBusEvent)
@@ -86,7 +75,8 @@ Handler = Callable[[AnyBusEvent], Awaitable[None]]
 
 
 class EventBus(Protocol):
-    """Connects the nodes of one chinwag deployment."""
+    """Connects the nodes of one chinwag deployment. Nothing here ever waits for the
+    other nodes: a reply never waits on the bus."""
 
     node_id: str
 
@@ -95,16 +85,18 @@ class EventBus(Protocol):
         each node published them."""
         ...
 
-    async def publish(self, event: BusEvent) -> None:
-        """Hand `event` (stamped with this node's id) to every other node."""
+    def publish(self, event: BusEvent) -> None:
+        """Queue `event` (stamped with this node's id) for every other node, and return at
+        once. What cannot be sent yet waits, bounded and coalesced (see `pending`)."""
         ...
 
-    async def set_online(self, user: str, online: bool) -> None:
-        """Record whether `user` has a connection on this node."""
+    def set_online(self, user: str, online: bool) -> None:
+        """Record whether `user` has a connection on this node (written out by itself)."""
         ...
 
-    async def online_users(self) -> set[str]:
-        """Usernames with a connection on any live node (this one included)."""
+    def online_users(self) -> set[str]:
+        """Usernames with a connection on any live node (this one included), as this node
+        last heard: never waits."""
         ...
 
     async def close(self) -> None:

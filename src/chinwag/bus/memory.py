@@ -74,12 +74,12 @@ class MemoryBus:
             self._dispatch(self._queue, handler), name=f"chinwag-bus-{self.node_id}"
         )
 
-    async def publish(self, event: BusEvent) -> None:
+    def publish(self, event: BusEvent) -> None:
         # The common case, one node alone on its broker, costs one dict length check.
         if len(self._broker._buses) > 1 and not self._closed:
             self._broker._send(self, event)
 
-    async def set_online(self, user: str, online: bool) -> None:
+    def set_online(self, user: str, online: bool) -> None:
         if self._closed:
             return
         if online:
@@ -87,7 +87,7 @@ class MemoryBus:
         else:
             self._online.discard(user)
 
-    async def online_users(self) -> set[str]:
+    def online_users(self) -> set[str]:
         users = set(self._online)
         for other in self._broker._peers(self):
             users |= other._online

@@ -23,8 +23,12 @@ re-registers, rewrites its set and publishes its users online again. `close()` l
 the same way: its remaining users are announced offline at once instead of after
 `node_ttl`.
 
-Redis is a doorbell here: a publish that fails (Redis down) is logged and dropped, not
-raised; the reader reconnects with backoff and the heartbeat retries on its next beat.
+Redis is a doorbell here, and nothing a request does waits for it. `publish` queues the
+event (`PendingEvents`: bounded, coalesced) for a publisher task, which sends what is
+waiting in pipelined batches and, while Redis is down or frozen, keeps it and retries
+with backoff. `set_online` records presence locally and wakes the heartbeat task, which
+writes it out; `online_users` answers from this node's view, refreshed every heartbeat
+and kept current by the presence events it reads. The reader reconnects with backoff.
 The Lua scripts name keys they compute, so this needs a single Redis, not a Cluster.
 """
 
@@ -40,7 +44,7 @@ import msgspec
 import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline, PubSub
 from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from chinwag.bus._tasks import cancel_and_wait
@@ -53,22 +57,24 @@ from chinwag.bus.base import (
     decode_event,
     encode_event,
 )
+from chinwag.bus.pending import PendingEvents
 
 log = logging.getLogger(__name__)
 
 #: Errors that mean "Redis is unreachable right now" rather than a bug.
 _REDIS_DOWN = (RedisError, OSError)
 
-#: Usernames with a connection on some live node. KEYS: the node registry; ARGV: prefix.
-_ONLINE_LUA = """
-local sets = {}
+#: Each live node and its users: node id, then the array of its users, for every node.
+#: KEYS: the node registry; ARGV: prefix.
+_VIEW_LUA = """
+local view = {}
 for _, node in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   if redis.call('EXISTS', ARGV[1] .. ':node:' .. node) == 1 then
-    sets[#sets + 1] = ARGV[1] .. ':online:' .. node
+    view[#view + 1] = node
+    view[#view + 1] = redis.call('SMEMBERS', ARGV[1] .. ':online:' .. node)
   end
 end
-if #sets == 0 then return {} end
-return redis.call('SUNION', unpack(sets))
+return view
 """
 
 #: Registered nodes whose liveness key has expired. KEYS: the registry; ARGV: prefix.
@@ -118,8 +124,10 @@ return sent
 class RedisBus:
     """One node's end of a Redis-backed bus."""
 
-    #: Upper bound of the reader's reconnection delay, in seconds.
+    #: Upper bound of the reader's and the publisher's reconnection delay, in seconds.
     max_backoff = 5.0
+    #: Events published in one pipelined round trip.
+    batch = 256
 
     def __init__(
         self,
@@ -129,10 +137,16 @@ class RedisBus:
         prefix: str = "chinwag",
         heartbeat: float = 5.0,
         node_ttl: float = 15.0,
+        command_timeout: float = 2.0,
+        max_pending: int = 10_000,
     ) -> None:
         if not 0 < heartbeat < node_ttl:
             raise ValueError("need 0 < heartbeat < node_ttl")
         self.node_id = node_id
+        #: Where the bus is, for other parts of the node that share its Redis (the login
+        #: throttle keeps its counts there, under the same prefix).
+        self.url = url
+        self.prefix = prefix
         self._prefix = prefix
         self._heartbeat = heartbeat
         self._node_ttl = node_ttl
@@ -140,27 +154,30 @@ class RedisBus:
         self._nodes_key = f"{prefix}:nodes"
         self._node_key = f"{prefix}:node:{node_id}"
         self._online_key = f"{prefix}:online:{node_id}"
-        timeouts: dict[str, Any] = {"socket_connect_timeout": 5.0, "socket_timeout": 5.0}
-        # Commands retry a dropped connection (e.g. an idle pooled one that Redis closed);
-        # a PUBLISH retried after its reply was lost arrives twice, which a doorbell allows.
+        timeouts: dict[str, Any] = {
+            "socket_connect_timeout": command_timeout,
+            "socket_timeout": command_timeout,
+        }
+        # No retries inside redis-py: each task (publisher, heartbeat, reader) notices a
+        # failure at once, keeps what it could not send, and retries with its own backoff.
         self._redis: aioredis.Redis = aioredis.Redis.from_url(
-            url,
-            client_name=f"{prefix}:{node_id}",
-            retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=1.0), 3),
-            **timeouts,
+            url, client_name=f"{prefix}:{node_id}", retry=Retry(NoBackoff(), 0), **timeouts
         )
-        # The subscriber does not retry inside redis-py: a lost connection reaches the
-        # reader loop, which logs it and reconnects with its own backoff.
         self._sub: aioredis.Redis = aioredis.Redis.from_url(
             url, client_name=f"{prefix}:{node_id}:sub", retry=Retry(NoBackoff(), 0), **timeouts
         )
-        self._online_script = self._redis.register_script(_ONLINE_LUA)
+        self._view_script = self._redis.register_script(_VIEW_LUA)
         self._dead_script = self._redis.register_script(_DEAD_LUA)
         self._reap_script = self._redis.register_script(_REAP_LUA)
         self._online: set[str] = set()
+        #: Presence written since the last beat: user -> online (None: rewrite the set).
+        self._presence: dict[str, bool] | None = {}
+        #: Other live nodes and their users, as this node last heard.
+        self._view: dict[str, set[str]] = {}
         self._presence_lock = asyncio.Lock()
-        self._dirty = False  # the Redis copy of self._online may be stale
-        self._publish_failing = False
+        self._presence_due = asyncio.Event()
+        self._pending = PendingEvents(max_pending)
+        self._publish_due = asyncio.Event()
         self._queue: asyncio.Queue[AnyBusEvent] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._started = False
@@ -183,7 +200,9 @@ class RedisBus:
             # announcing offline the users it had left behind.
             await self._redis.delete(self._node_key)
             await self._reap(self.node_id)
+            self._presence = None
             await self._register(first=True)
+            await self._refresh_view()
         except BaseException:
             self._started = False
             await _close_pubsub(pubsub)
@@ -193,54 +212,44 @@ class RedisBus:
             asyncio.create_task(self._dispatch(handler), name=f"{name}-dispatch"),
             asyncio.create_task(self._read(pubsub), name=f"{name}-read"),
             asyncio.create_task(self._beat_forever(), name=f"{name}-heartbeat"),
+            asyncio.create_task(self._publish_forever(), name=f"{name}-publish"),
         ]
 
-    async def publish(self, event: BusEvent) -> None:
+    def publish(self, event: BusEvent) -> None:
         if self._closed:
             return
-        data = encode_event(msgspec.structs.replace(event, origin=self.node_id))
-        try:
-            await self._redis.publish(self._channel, data)
-        except _REDIS_DOWN as exc:
-            if not self._publish_failing:
-                log.warning("bus node %s cannot publish, dropping events: %s", self.node_id, exc)
-            self._publish_failing = True
-            return
-        if self._publish_failing:
-            log.info("bus node %s publishes again", self.node_id)
-            self._publish_failing = False
+        self._pending.put(msgspec.structs.replace(event, origin=self.node_id))
+        self._publish_due.set()
 
-    async def set_online(self, user: str, online: bool) -> None:
+    def set_online(self, user: str, online: bool) -> None:
         if self._closed:
             return
-        async with self._presence_lock:
-            if online:
-                self._online.add(user)
-            else:
-                self._online.discard(user)
-            if not self._started:
-                return  # start() writes the whole set
-            try:
-                if online:
-                    await self._redis.sadd(self._online_key, user)
-                else:
-                    await self._redis.srem(self._online_key, user)
-            except _REDIS_DOWN as exc:
-                log.warning("bus node %s cannot record presence, will retry: %s", self.node_id, exc)
-                self._dirty = True
+        if online:
+            self._online.add(user)
+        else:
+            self._online.discard(user)
+        if self._presence is not None:
+            self._presence[user] = online
+        self._presence_due.set()
 
-    async def online_users(self) -> set[str]:
-        """The union over live nodes; only this node's users while Redis is unreachable."""
-        try:
-            members = await self._online_script(keys=[self._nodes_key], args=[self._prefix])
-        except _REDIS_DOWN as exc:
-            log.warning("bus node %s cannot read presence, answering alone: %s", self.node_id, exc)
-            return set(self._online)
-        return {_text(member) for member in members} | self._online
+    def online_users(self) -> set[str]:
+        """This node's users and those of the other live nodes as last heard (refreshed
+        every heartbeat, and by every presence event in between)."""
+        users = set(self._online)
+        for node, online in self._view.items():
+            if node != self.node_id:
+                users |= online
+        return users
+
+    @property
+    def waiting(self) -> int:
+        """Events queued for publishing (for tests and metrics)."""
+        return len(self._pending)
 
     async def close(self) -> None:
-        """Stop the tasks, announce offline the users still online here (and on no other
-        live node), forget this node's keys and close the connections."""
+        """Stop the tasks, publish what is waiting if Redis takes it at once, announce
+        offline the users still online here (and on no other live node), forget this
+        node's keys and close the connections."""
         if self._closed:
             return
         self._closed = True
@@ -248,6 +257,7 @@ class RedisBus:
         self._tasks = []
         try:
             if self._started:
+                await self._publish_waiting()
                 await self._redis.delete(self._node_key)
                 await self._reap(self.node_id, self._online)
                 await self._redis.delete(self._online_key)
@@ -257,6 +267,51 @@ class RedisBus:
             self._online.clear()
             await self._sub.aclose()
             await self._redis.aclose()
+
+    # Publishing
+
+    async def _publish_waiting(self) -> None:
+        """Publish every event waiting, in order, a pipelined batch at a time; on failure
+        the batch is put back and the error raised."""
+        while True:
+            taken = self._pending.take(self.batch)
+            if not taken:
+                return
+            pipe = self._redis.pipeline(transaction=False)
+            for _, event in taken:
+                pipe.publish(self._channel, encode_event(event))
+            try:
+                await pipe.execute()
+            except BaseException:
+                self._pending.restore(taken)
+                raise
+
+    async def _publish_forever(self) -> None:
+        failures = 0
+        while not self._closed:
+            await self._publish_due.wait()
+            self._publish_due.clear()
+            try:
+                await self._publish_waiting()
+            except _REDIS_DOWN as exc:
+                if not failures:
+                    log.warning(
+                        "bus node %s cannot publish; %d event(s) wait: %s",
+                        self.node_id,
+                        len(self._pending),
+                        exc,
+                    )
+                failures += 1
+                self._publish_due.set()
+                await asyncio.sleep(_backoff(failures, self.max_backoff))
+                continue
+            if failures:
+                log.info(
+                    "bus node %s publishes again (%d event(s) dropped meanwhile)",
+                    self.node_id,
+                    self._pending.dropped,
+                )
+                failures = 0
 
     # Reading
 
@@ -287,7 +342,7 @@ class RedisBus:
                 await self._listen(pubsub)
             except (*_REDIS_DOWN, TimeoutError) as exc:
                 failures += 1
-                delay = min(self.max_backoff, 0.05 * 2**failures) * random.uniform(0.5, 1.0)
+                delay = _backoff(failures, self.max_backoff)
                 log.warning(
                     "bus node %s lost its subscription (%s: %s); reconnecting in %.2fs",
                     self.node_id,
@@ -325,7 +380,16 @@ class RedisBus:
                 log.exception("bus node %s dropped an undecodable event", self.node_id)
                 continue
             if event.origin != self.node_id:
+                if isinstance(event, PresenceChanged):
+                    self._heard_presence(event)
                 self._queue.put_nowait(event)
+
+    def _heard_presence(self, event: PresenceChanged) -> None:
+        online = self._view.setdefault(event.origin, set())
+        if event.online:
+            online.add(event.user)
+        else:
+            online.discard(event.user)
 
     async def _dispatch(self, handler: Handler) -> None:
         while True:
@@ -343,48 +407,84 @@ class RedisBus:
     # Presence
 
     async def _register(self, *, first: bool = False) -> None:
-        """Refresh this node's liveness key and registration; rewrite its set if stale.
-        A node found unregistered after start was reaped: it announces its users again."""
+        """Refresh this node's liveness key and registration, and write out its presence
+        (what changed since, or the whole set). A node found unregistered after start was
+        reaped: it announces its users again."""
         async with self._presence_lock:
+            written, self._presence = self._presence, {}
             pipe = self._redis.pipeline(transaction=True)
             pipe.set(self._node_key, b"1", px=int(self._node_ttl * 1000))
             pipe.sadd(self._nodes_key, self.node_id)
-            rewrite = first or self._dirty
-            if rewrite:
+            if written is None:
                 self._rewrite_online(pipe)
-            _, added, *_ = await pipe.execute()
+            else:
+                came = [user for user, online in written.items() if online]
+                went = [user for user, online in written.items() if not online]
+                if came:
+                    pipe.sadd(self._online_key, *came)
+                if went:
+                    pipe.srem(self._online_key, *went)
+            try:
+                _, added, *_ = await pipe.execute()
+            except BaseException:
+                self._presence = None  # write the whole set next time
+                raise
             reaped = bool(added) and not first
-            if reaped and not rewrite:  # the reaper deleted the set too
+            if reaped and written is not None:  # the reaper deleted the set too
                 pipe = self._redis.pipeline(transaction=True)
                 self._rewrite_online(pipe)
                 await pipe.execute()
-            self._dirty = False
             users = sorted(self._online)
         if reaped:
             log.warning("bus node %s was taken for dead and has rejoined", self.node_id)
             for user in users:
-                await self.publish(PresenceChanged(user=user, online=True))
+                self.publish(PresenceChanged(user=user, online=True))
 
     def _rewrite_online(self, pipe: Pipeline) -> None:
         pipe.delete(self._online_key)
         if self._online:
             pipe.sadd(self._online_key, *self._online)
 
+    async def _refresh_view(self) -> None:
+        flat = await self._view_script(keys=[self._nodes_key], args=[self._prefix])
+        self._view = {
+            _text(node): {_text(user) for user in users}
+            for node, users in zip(flat[::2], flat[1::2], strict=True)
+        }
+
     async def _beat_forever(self) -> None:
+        """Every heartbeat: reap dead nodes, refresh this node's liveness and its view of
+        the others. In between, write out presence as soon as it changes."""
+        loop = asyncio.get_running_loop()
+        beat_at = loop.time() + self._heartbeat
+        failing = False
         # Each `_closed` check stops a loop whose cancellation redis-py swallowed.
         while not self._closed:
-            try:
-                for dead in await self._dead_script(keys=[self._nodes_key], args=[self._prefix]):
-                    await self._reap(_text(dead))
-            except _REDIS_DOWN as exc:
-                log.warning("bus node %s cannot check for dead nodes: %s", self.node_id, exc)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(max(0.0, beat_at - loop.time())):
+                    await self._presence_due.wait()
+            self._presence_due.clear()
             if self._closed:
                 break
-            await asyncio.sleep(self._heartbeat)
+            beat = loop.time() >= beat_at
             try:
                 await self._register()
+                if beat:
+                    beat_at = loop.time() + self._heartbeat
+                    for dead in await self._dead_script(
+                        keys=[self._nodes_key], args=[self._prefix]
+                    ):
+                        await self._reap(_text(dead))
+                    await self._refresh_view()
             except _REDIS_DOWN as exc:
-                log.warning("bus node %s missed a heartbeat: %s", self.node_id, exc)
+                if not failing:
+                    log.warning("bus node %s missed a heartbeat: %s", self.node_id, exc)
+                failing = True
+                beat_at = loop.time() + self._heartbeat
+                continue
+            if failing:
+                log.info("bus node %s beats again", self.node_id)
+                failing = False
 
     async def _reap(self, node: str, users: set[str] | None = None) -> None:
         """Unregister `node` (dead, or this one closing) and announce offline its users
@@ -398,9 +498,15 @@ class RedisBus:
             args += [user, encode_event(PresenceChanged(origin=node, user=user, online=False))]
         sent = await self._reap_script(keys=[self._nodes_key], args=args)
         if sent >= 0 and node != self.node_id:
+            self._view.pop(node, None)
             log.warning(
                 "bus node %s reaped dead node %s: %d user(s) went offline", self.node_id, node, sent
             )
+
+
+def _backoff(failures: int, cap: float) -> float:
+    """Capped exponential backoff with jitter, from 0.1 s."""
+    return float(min(cap, 0.05 * 2**failures) * random.uniform(0.5, 1.0))
 
 
 async def _close_pubsub(pubsub: PubSub) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -13,8 +12,6 @@ from aiohttp import web
 from chinwag import __version__
 from chinwag.server.context import Context
 from chinwag.server.metrics import CONTENT_TYPE
-
-log = logging.getLogger("chinwag.http")
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
@@ -62,25 +59,36 @@ async def index(request: web.Request) -> web.StreamResponse:
 
 
 async def healthz(request: web.Request, ctx: Context) -> web.Response:
-    try:
-        async with asyncio.timeout(2):
-            await ctx.store.get_room("general")
-        database = "ok"
-    except Exception as exc:
-        log.warning("health check: database unavailable: %s", exc)
-        database = "unavailable"
-    status = "ok" if database == "ok" and not ctx.stopping else "unavailable"
+    """The node's health: 200 when it serves ("ok", or "degraded" when only Redis is
+    unreachable: messages reach other nodes late, by polling, and failed logins are
+    counted on each node), else 503 ("unavailable": the database cannot be read or
+    written, or the node is shutting down). `failing` names what is not ok."""
+    health = await ctx.health.check()
+    failing = [
+        name
+        for name, state in (("database", health.database), ("bus", health.bus))
+        if state not in ("ok", "local")
+    ]
+    if ctx.stopping:
+        failing.append("stopping")
+    if ctx.stopping or health.database != "ok":
+        status = "unavailable"
+    else:
+        status = "degraded" if failing else "ok"
     return web.json_response(
         {
             "status": status,
             "version": __version__,
             "node": ctx.node_id,
-            "database": database,
+            "database": health.database,
+            "bus": health.bus,
+            "login_throttle": ctx.logins.sharing,
+            "failing": failing,
             "connections": len(ctx.hub.connections),
             "online_users": len(ctx.hub.users),
             "loop": _loop_name(),
         },
-        status=200 if status == "ok" else 503,
+        status=503 if status == "unavailable" else 200,
     )
 
 

@@ -44,8 +44,41 @@ class Metrics:
             "Times the event loop fell behind and new sends were refused",
             registry=registry,
         )
+        self.gap_fill_reads = Counter(
+            "chinwag_gap_fill_reads_total",
+            "Store reads of messages missed by this node (gap fills), failed or not",
+            registry=registry,
+        )
+        self.gap_fill_failures = Counter(
+            "chinwag_gap_fill_failures_total",
+            "Gap-fill store reads that failed (each is retried after a backoff)",
+            registry=registry,
+        )
+        self.gap_resyncs = Counter(
+            "chinwag_gap_resyncs_total",
+            "Times a room held too many frames past a gap: they were dropped and read "
+            "again from the store",
+            registry=registry,
+        )
+        self.gap_skips = Counter(
+            "chinwag_gap_skips_total",
+            "Gap fills too far behind that delivered only the newest page of messages "
+            "(clients sync the rest)",
+            registry=registry,
+        )
+        self.gap_held_bytes = Gauge(
+            "chinwag_gap_held_bytes",
+            "Bytes of message frames held past gaps, waiting for the store",
+            registry=registry,
+        )
         self.errors = Counter(
             "chinwag_errors_total", "Error replies by code", ["code"], registry=registry
+        )
+        self.refused = Counter(
+            "chinwag_refused_total",
+            "Connections refused or closed at a budget of the doors, by budget",
+            ["budget"],
+            registry=registry,
         )
         self.request_seconds = Histogram(
             "chinwag_request_seconds",

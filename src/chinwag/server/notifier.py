@@ -1,8 +1,12 @@
 """Tells connections what happened, here and on the other nodes.
 
-Every notification becomes one bus event: it is applied to this node's connections
-first, then published so that each other node applies it to its own. Events received
-from the bus take the same path, so one node and many behave alike.
+What a use case committed is announced here: its messages (`Deliver` with the room's
+seq) and its change-stream entries (`ChangesAt`), in commit order, then anything
+ephemeral (typing, read markers, profile updates). Each is applied to this node's
+connections first, then published, and never waits for the bus: publishing is queued
+(see `chinwag.bus.pending`). Events received from the bus take the same path, so one
+node and many behave alike; and whatever the bus loses, the store makes good: gaps in a
+room's seq are read back from the store, and the change stream is polled (`ChangeFeed`).
 """
 
 from __future__ import annotations
@@ -11,23 +15,16 @@ import logging
 
 import msgspec
 
-from chinwag.bus.base import (
-    AnyBusEvent,
-    Deliver,
-    Disconnect,
-    EventBus,
-    MembershipChanged,
-    PresenceChanged,
-    Resync,
-    UserChanged,
-)
+from chinwag.bus.base import AnyBusEvent, ChangesAt, Deliver, EventBus, PresenceChanged, Resync
+from chinwag.core.models import Change
 from chinwag.core.validation import canonical
 from chinwag.protocol.codec import encode
 from chinwag.protocol.errors import CloseCode
 from chinwag.protocol.events import Event, MessageEvent, Presence
 from chinwag.protocol.types import Message
+from chinwag.server.changes import ChangeFeed
 from chinwag.server.hub import Hub
-from chinwag.store.base import Store
+from chinwag.store.base import Acted, Store
 
 log = logging.getLogger("chinwag.notifier")
 
@@ -36,121 +33,132 @@ RESYNC_LIMIT = 500
 
 
 class Notifier:
-    def __init__(self, hub: Hub, bus: EventBus, store: Store) -> None:
+    def __init__(self, hub: Hub, bus: EventBus, store: Store, feed: ChangeFeed) -> None:
         self.hub = hub
         self.bus = bus
         self.store = store
+        self.feed = feed
 
     # -- what the use cases call ---------------------------------------------------------
-    async def message(self, message: Message) -> None:
-        """Announce a committed message to its room."""
-        await self._emit(
-            Deliver(frame=encode(MessageEvent(message=message)), room=message.room, seq=message.seq)
+    async def announce(self, acted: Acted) -> None:
+        """Announce what a write committed, in its order."""
+        batch: list[Change] = []
+        for step in acted.steps:
+            if isinstance(step, Change):
+                batch.append(step)
+                continue
+            if batch:
+                self.changes(batch)
+                batch = []
+            await self.message(step)
+        if batch:
+            self.changes(batch)
+
+    async def message(self, message: Message, changes_at: int = 0) -> None:
+        """Announce a committed message to its room, once this node has applied the
+        change stream up to `changes_at` (the stream's position at its commit)."""
+        event = Deliver(
+            frame=encode(MessageEvent(message=message)),
+            room=message.room,
+            seq=message.seq,
+            changes_at=changes_at,
         )
+        await self._deliver(event)
+        self.bus.publish(event)
 
-    async def to_room(self, room: str, event: Event) -> None:
-        await self._emit(Deliver(frame=encode(event), room=room))
+    def changes(self, changes: list[Change]) -> None:
+        """Apply change-stream entries committed here, and ring the other nodes."""
+        if not changes:
+            return
+        self.feed.offer(changes)
+        self.bus.publish(ChangesAt(head=changes[-1].pos, changes=changes))
 
-    async def to_user(self, username: str, event: Event) -> None:
-        await self._emit(Deliver(frame=encode(event), user=canonical(username)))
+    def to_room(self, room: str, event: Event) -> None:
+        self._emit(Deliver(frame=encode(event), room=room))
 
-    async def to_all(self, event: Event) -> None:
-        await self._emit(Deliver(frame=encode(event)))
+    def to_user(self, username: str, event: Event) -> None:
+        self._emit(Deliver(frame=encode(event), user=canonical(username)))
 
-    async def membership(self, room: str, username: str, *, joined: bool) -> None:
-        await self._emit(MembershipChanged(room=room, user=canonical(username), joined=joined))
+    def to_all(self, event: Event) -> None:
+        self._emit(Deliver(frame=encode(event)))
 
-    async def user_changed(self, username: str) -> None:
-        await self._emit(UserChanged(user=canonical(username)))
-
-    async def disconnect(
-        self,
-        username: str,
-        code: int,
-        reason: str,
-        *,
-        event: Event | None = None,
-        keep: str | None = None,
-    ) -> None:
-        frame = encode(event) if event is not None else None
-        await self._emit(
-            Disconnect(user=canonical(username), code=code, reason=reason, frame=frame, keep=keep)
-        )
-
-    async def presence(self, username: str, *, online: bool) -> None:
+    def presence(self, username: str, *, online: bool) -> None:
         """This node's first connection of a user opened, or its last one closed."""
-        await self.bus.set_online(username, online)
-        if not online and username in await self.bus.online_users():
+        self.bus.set_online(username, online)
+        if not online and username in self.bus.online_users():
             return  # still online through another node
-        await self._emit(PresenceChanged(user=username, online=online))
+        self._emit(PresenceChanged(user=username, online=online))
 
     # -- applying events -----------------------------------------------------------------
-    async def _emit(self, event: AnyBusEvent) -> None:
-        await self.apply(event, local=True)
-        try:
-            await self.bus.publish(event)
-        except Exception:
-            # The store already holds whatever this event announces; other nodes' clients
-            # catch up through gap detection or sync.
-            log.exception("could not publish %s to the other nodes", type(event).__name__)
+    def _emit(self, event: Deliver | PresenceChanged) -> None:
+        self._apply_now(event, local=True)
+        self.bus.publish(event)
 
     async def on_bus_event(self, event: AnyBusEvent) -> None:
-        await self.apply(event, local=False)
+        if isinstance(event, Deliver) and event.seq:
+            await self._deliver(event)
+        elif isinstance(event, ChangesAt):
+            if not self.feed.offer(event.changes) or event.head > self.feed.cursor:
+                await self.feed.reach(event.head)
+        elif isinstance(event, Resync):
+            await self._resync()
+        elif isinstance(event, Deliver | PresenceChanged):
+            self._apply_now(event, local=False)
+        else:  # pragma: no cover - the union is closed
+            raise TypeError(f"unknown bus event {msgspec.structs.asdict(event)!r}")
 
-    async def apply(self, event: AnyBusEvent, *, local: bool) -> None:
+    async def _deliver(self, event: Deliver) -> None:
+        assert event.room is not None
+        if event.changes_at > self.feed.cursor:
+            await self.feed.reach(event.changes_at)
+        await self.feed.room_sent(event.room)
+        self.hub.room_message(event.room, event.seq, event.frame)
+
+    def _apply_now(self, event: Deliver | PresenceChanged, *, local: bool) -> None:
         hub = self.hub
         if isinstance(event, Deliver):
-            if event.seq:
-                assert event.room is not None
-                hub.room_message(event.room, event.seq, event.frame)
-            elif event.user is not None:
+            if event.user is not None:
                 hub.to_user(event.user, event.frame)
             elif event.room is not None:
                 hub.to_room(event.room, event.frame)
             else:
                 hub.to_all(event.frame)
-        elif isinstance(event, MembershipChanged):
-            if event.joined:
-                hub.subscribe(event.user, event.room)
-            else:
-                hub.unsubscribe(event.user, event.room)
-        elif isinstance(event, UserChanged):
-            if hub.is_online(event.user):
-                record = await self.store.get_user(event.user)
-                if record is not None:
-                    hub.records[event.user] = record
-        elif isinstance(event, Disconnect):
-            if event.frame is not None:
-                for conn in hub.users.get(event.user, ()):
-                    if conn.id != event.keep:
-                        hub.send(conn, event.frame)
-            hub.close_user(event.user, event.code, event.reason, keep=event.keep)
-        elif isinstance(event, PresenceChanged):
+        else:
             if not local and not event.online and hub.is_online(canonical(event.user)):
                 return
             hub.to_all(encode(Presence(user=event.user, online=event.online)))
-        elif isinstance(event, Resync):
-            await self._resync()
-        else:  # pragma: no cover - the union is closed
-            raise TypeError(f"unknown bus event {msgspec.structs.asdict(event)!r}")
 
     async def _resync(self) -> None:
-        """Catch up with what the bus may have dropped while its link was down: each local
-        user's record and rooms, and the messages of every room watched here."""
+        """Catch up with what the bus may have dropped while its link was down: the
+        change stream, and the messages of every room watched here."""
         hub = self.hub
-        log.info("resync: reloading %d users and %d rooms", len(hub.users), len(hub.room_seq))
-        for key in list(hub.users):
-            record = await self.store.get_user(key)
-            if record is None or record.banned:
-                hub.close_user(key, CloseCode.BANNED, "banned")
-                continue
-            hub.records[key] = record
-            rooms = {room.id for room in await self.store.rooms_of(key)}
-            held = set().union(*(conn.rooms for conn in hub.users.get(key, ())))
-            for room in rooms - held:
-                hub.subscribe(key, room)
-            for room in held - rooms:
-                hub.unsubscribe(key, room)
+        log.info("resync: reading the change stream and %d rooms", len(hub.room_seq))
+        try:
+            await self.feed.catch_up()
+        except Exception as exc:
+            log.warning("resync could not read the change stream: %r", exc)
         for room, last in list(hub.room_seq.items()):
             for message in await self.store.messages_since(room, last, RESYNC_LIMIT):
                 hub.room_message(room, message.seq, encode(MessageEvent(message=message)))
+
+    async def reload_all(self) -> None:
+        """Re-read the state of every local connection (after change-stream entries this
+        node had not applied were pruned): sessions ended or accounts banned close, the
+        others follow exactly their rooms."""
+        hub = self.hub
+        for key in list(hub.users):
+            for conn in list(hub.users.get(key, ())):
+                if conn.token_hash is None:
+                    continue
+                state = await self.store.session_state(conn.token_hash, key)
+                if state is None or not state.live or state.user.banned:
+                    banned = state is not None and state.user.banned
+                    code = CloseCode.BANNED if banned else CloseCode.SESSION_REVOKED
+                    hub.close(conn, code, "banned" if banned else "session ended")
+                    continue
+                hub.records[key] = state.user
+                held = set(conn.rooms)
+                for room in set(state.rooms) - held:
+                    hub.subscribe(key, room)
+                for room in held - set(state.rooms):
+                    hub.unsubscribe(key, room)

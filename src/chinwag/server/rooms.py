@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from chinwag.core import permissions
-from chinwag.core.errors import ChatError, forbidden, not_found
+from chinwag.core.errors import ChatError, not_found
 from chinwag.core.models import RoomRecord
-from chinwag.core.validation import (
-    canonical,
-    check_room_name,
-    check_topic,
-    dm_room_id,
-    room_slug,
-)
+from chinwag.core.validation import canonical, check_room_name, check_topic, room_slug
 from chinwag.protocol import requests as rq
 from chinwag.protocol.errors import ErrorCode
-from chinwag.protocol.events import MemberJoined, MemberLeft, RoomUpdated
 from chinwag.protocol.replies import MembersOk, Ok, RoomOk, RoomsOk
+from chinwag.protocol.types import Room, RoomKind
 from chinwag.server.context import Context, now_ms
 from chinwag.server.hub import Connection
+from chinwag.store.base import Acted, Budget
+
+DAY_MS = 86_400_000
 
 
 async def get_room(ctx: Context, room_id: str) -> RoomRecord:
@@ -38,142 +34,129 @@ async def visible_room(ctx: Context, room_id: str, username: str) -> RoomRecord:
     return room
 
 
+def _cursor(cursor: str | None, phases: tuple[str, ...]) -> tuple[str, str] | None:
+    """A cursor as (phase, position); `bad_request` for one this server never gave."""
+    if cursor is None:
+        return None
+    phase, sep, position = cursor.partition(":")
+    if not sep or phase not in phases:
+        raise ChatError(ErrorCode.BAD_REQUEST, "`cursor` must be the `next` of an earlier reply")
+    return phase, position
+
+
 async def rooms(ctx: Context, conn: Connection, req: rq.Rooms) -> RoomsOk:
+    """The user's rooms ("m" pages), then the public rooms they are not in ("p" pages)."""
     me = ctx.user(conn)
-    mine = await ctx.store.rooms_of(me.username)
-    ids = {room.id for room in mine}
-    others = [room for room in await ctx.store.public_rooms() if room.id not in ids]
+    at = _cursor(req.cursor, ("m", "p"))
+    page: list[Room] = []
+    mine: list[str] = []
+    if at is None or at[0] == "m":
+        after = at[1] if at is not None else None
+        found = await ctx.store.rooms_of(
+            me.username, after=after, limit=req.limit + 1, reader=ctx.reader(conn)
+        )
+        page = [room.public(member=True) for room in found[: req.limit]]
+        mine = [room.id for room in page]
+        if len(found) > req.limit:
+            return RoomsOk(
+                id=None,
+                rooms=page,
+                read=await ctx.store.read_marks(me.username, only=mine),
+                next=f"m:{page[-1].id}",
+            )
+        at = None
+    left = req.limit - len(page)
+    after = at[1] if at is not None else None
+    public = await ctx.store.public_rooms(
+        after=after,
+        limit=left + 1,
+        not_member=me.username,
+        reader=ctx.reader(conn) if at is not None or not page else None,
+    )
+    page += [room.public(member=False) for room in public[:left]]
     return RoomsOk(
         id=None,
-        rooms=[r.public(member=True) for r in mine] + [r.public(member=False) for r in others],
-        read=await ctx.store.read_marks(me.username),
+        rooms=page,
+        read=await ctx.store.read_marks(me.username, only=mine) if mine else {},
+        next=f"p:{page[-1].id}" if len(public) > left else None,
     )
 
 
-async def add_to_room(
-    ctx: Context, room: RoomRecord, username: str, actor: str, text: str
-) -> RoomRecord:
-    """Make `username` a member, subscribe their connections, tell the room."""
-    if not await ctx.store.add_member(room.id, username, role="member", now=now_ms()):
-        return room
-    await ctx.notifier.membership(room.id, username, joined=True)
-    await ctx.notifier.to_room(room.id, MemberJoined(room=room.id, user=username))
-    await ctx.system_message(room.id, actor, text)
-    room = await get_room(ctx, room.id)
-    await ctx.notifier.to_room(room.id, RoomUpdated(room=room.public(member=True)))
-    return room
-
-
-async def remove_from_room(
-    ctx: Context, room: RoomRecord, username: str, actor: str, text: str
-) -> None:
-    """Tell the room, then remove `username` and unsubscribe their connections."""
-    await ctx.system_message(room.id, actor, text)
-    await ctx.notifier.to_room(room.id, MemberLeft(room=room.id, user=username))
-    await ctx.store.remove_member(room.id, username)
-    await ctx.notifier.membership(room.id, username, joined=False)
-    room = await get_room(ctx, room.id)
-    await ctx.notifier.to_room(room.id, RoomUpdated(room=room.public(member=True)))
+def _room(acted: Acted) -> RoomOk:
+    assert acted.room is not None
+    return RoomOk(id=None, room=acted.room.public(member=True))
 
 
 async def create_room(ctx: Context, conn: Connection, req: rq.CreateRoom) -> RoomOk:
     ctx.spend(conn)
-    me = ctx.user(conn)
     name = check_room_name(req.name)
     topic = check_topic(req.topic)
-    room = await ctx.store.create_room(
+    kind: RoomKind = "private" if req.private else "public"
+    per_day = ctx.config.rooms_per_day
+    acted = await ctx.store.open_room(
+        ctx.actor(conn),
         room_slug(name),
         name,
-        "private" if req.private else "public",
-        owner=me.username,
+        kind,
         topic=topic,
         now=now_ms(),
+        budget=Budget("", per_day, DAY_MS) if per_day else None,
     )
-    await ctx.notifier.membership(room.id, me.username, joined=True)
-    await ctx.system_message(room.id, me.username, f"{me.username} created {name}")
-    room = await get_room(ctx, room.id)
-    await ctx.notifier.to_room(room.id, RoomUpdated(room=room.public(member=True)))
-    return RoomOk(id=None, room=room.public(member=True))
+    await ctx.announce(acted)
+    return _room(acted)
 
 
 async def update_room(ctx: Context, conn: Connection, req: rq.UpdateRoom) -> RoomOk:
-    me = ctx.user(conn)
-    room = await visible_room(ctx, req.room, me.username)
-    permissions.check_update_room(me, room)
     name = check_room_name(req.name) if req.name is not None else None
     topic = check_topic(req.topic) if req.topic is not None else None
-    room = await ctx.store.update_room(room.id, name=name, topic=topic)
-    changes = []
-    if name is not None:
-        changes.append(f"renamed the room to {name}")
-    if topic is not None:
-        changes.append(f"set the topic to {topic!r}" if topic else "cleared the topic")
-    if changes:
-        await ctx.system_message(room.id, me.username, f"{me.username} {' and '.join(changes)}")
-        room = await get_room(ctx, room.id)
-    await ctx.notifier.to_room(room.id, RoomUpdated(room=room.public(member=True)))
-    return RoomOk(id=None, room=room.public(member=True))
+    acted = await ctx.store.change_room(
+        ctx.actor(conn), req.room, name=name, topic=topic, now=now_ms()
+    )
+    await ctx.announce(acted)
+    return _room(acted)
 
 
 async def join(ctx: Context, conn: Connection, req: rq.Join) -> RoomOk:
-    me = ctx.user(conn)
-    room = await visible_room(ctx, req.room, me.username)
-    if await ctx.store.get_member(room.id, me.username) is not None:
-        return RoomOk(id=None, room=room.public(member=True))
-    permissions.check_join(room, banned=await ctx.store.is_room_banned(room.id, me.username))
-    room = await add_to_room(ctx, room, me.username, me.username, f"{me.username} joined")
-    return RoomOk(id=None, room=room.public(member=True))
+    acted = await ctx.store.join_room(ctx.actor(conn), req.room, now=now_ms())
+    await ctx.announce(acted, room_updated=False)
+    return _room(acted)
 
 
 async def leave(ctx: Context, conn: Connection, req: rq.Leave) -> Ok:
-    me = ctx.user(conn)
-    room = await visible_room(ctx, req.room, me.username)
-    permissions.check_leave(room)
-    permissions.require_member(room.id, await ctx.store.get_member(room.id, me.username))
-    await remove_from_room(ctx, room, me.username, me.username, f"{me.username} left")
+    acted = await ctx.store.leave_room(ctx.actor(conn), req.room, now=now_ms())
+    await ctx.announce(acted)
     return Ok(id=None)
 
 
 async def invite(ctx: Context, conn: Connection, req: rq.Invite) -> RoomOk:
     ctx.spend(conn)
-    me = ctx.user(conn)
-    room = await visible_room(ctx, req.room, me.username)
-    target = await ctx.store.get_user(req.user)
-    if target is None:
-        raise not_found(f"no user {req.user!r}")
-    permissions.check_invite(
-        room,
-        await ctx.store.get_member(room.id, me.username),
-        banned=await ctx.store.is_room_banned(room.id, target.username),
-    )
-    if await ctx.store.get_member(room.id, target.username) is not None:
-        raise ChatError(ErrorCode.CONFLICT, f"{target.username} is already in {room.name}")
-    room = await add_to_room(
-        ctx, room, target.username, me.username, f"{me.username} added {target.username}"
-    )
-    return RoomOk(id=None, room=room.public(member=True))
+    acted = await ctx.store.invite(ctx.actor(conn), req.room, req.user, now=now_ms())
+    await ctx.announce(acted)
+    return _room(acted)
 
 
 async def open_dm(ctx: Context, conn: Connection, req: rq.OpenDm) -> RoomOk:
     ctx.spend(conn)
-    me = ctx.user(conn)
-    other = await ctx.store.get_user(req.user)
-    if other is None:
-        raise not_found(f"no user {req.user!r}")
-    if canonical(other.username) == canonical(me.username):
-        raise forbidden("a direct message needs someone else")
-    room, created = await ctx.store.open_dm(
-        dm_room_id(me.username, other.username), me.username, other.username, now=now_ms()
-    )
-    if created:
-        for username in (me.username, other.username):
-            await ctx.notifier.membership(room.id, username, joined=True)
-        await ctx.notifier.to_room(room.id, RoomUpdated(room=room.public(member=True)))
-    return RoomOk(id=None, room=room.public(member=True))
+    acted = await ctx.store.open_direct(ctx.actor(conn), req.user, now=now_ms())
+    await ctx.announce(acted)
+    return _room(acted)
 
 
 async def members(ctx: Context, conn: Connection, req: rq.Members) -> MembersOk:
     me = ctx.user(conn)
+    await ctx.store.check_session(ctx.reader(conn))
     room = await visible_room(ctx, req.room, me.username)
-    records = await ctx.store.list_members(room.id)
-    return MembersOk(id=None, room=room.id, members=[m.public() for m in records])
+    at = _cursor(req.cursor, ("0", "1"))
+    after = (int(at[0]), at[1]) if at is not None else None
+    found = await ctx.store.list_members(room.id, after=after, limit=req.limit + 1)
+    page = found[: req.limit]
+    last = page[-1] if page else None
+    more = len(found) > req.limit and last is not None
+    return MembersOk(
+        id=None,
+        room=room.id,
+        members=[m.public() for m in page],
+        next=f"{0 if last.role == 'owner' else 1}:{canonical(last.user)}"
+        if more and last
+        else None,
+    )
