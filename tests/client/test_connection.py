@@ -116,12 +116,27 @@ async def test_unreachable_server_is_a_clear_error(clients: Make) -> None:
         await client.login("ada", PASSWORD)
 
 
+async def second_attempt(events: Recorder) -> None:
+    """After a graceful stop, the first attempt comes when `restarting` said (within
+    1 s) and finds the server still down: wait for it, so that the next attempt waits
+    the client's back-off (long in these tests, cut short by reconnect_now())."""
+    await events.wait_for(
+        lambda e: (
+            isinstance(e, StatusChanged) and e.status == Status.RECONNECTING and e.attempt == 1
+        )
+    )
+
+
 async def test_reconnects_after_restart_fills_the_gap_and_sends_the_outbox(
     restartable: RestartableServer, clients: Make
 ) -> None:
     # A long back-off, cut short by reconnect_now() once the others have written.
     ada, events = await clients(
-        restartable.address, backoff_base=60.0, backoff_cap=60.0, rng=lambda: 1.0
+        restartable.address,
+        backoff_base=60.0,
+        backoff_cap=60.0,
+        backoff_early_cap=60.0,
+        rng=lambda: 1.0,
     )
     await ada.register("ada", PASSWORD)
     bob = await register(restartable.url, "bob")
@@ -131,7 +146,7 @@ async def test_reconnects_after_restart_fills_the_gap_and_sends_the_outbox(
     await bob.close()
 
     await restartable.stop()
-    await events.wait_status(Status.RECONNECTING)
+    await second_attempt(events)
     cmid = ada.queue_send("general", "written while offline")
     await restartable.start()
     bob = await login(restartable.url, "bob")
@@ -214,11 +229,16 @@ async def test_a_skipped_seq_is_fetched_in_order(server: RunningServer, clients:
 
 async def test_sync_repeats_while_more(restartable: RestartableServer, clients: Make) -> None:
     ada, events = await clients(
-        restartable.address, sync_limit=4, backoff_base=60.0, backoff_cap=60.0, rng=lambda: 1.0
+        restartable.address,
+        sync_limit=4,
+        backoff_base=60.0,
+        backoff_cap=60.0,
+        backoff_early_cap=60.0,
+        rng=lambda: 1.0,
     )
     await ada.register("ada", PASSWORD)
     await restartable.stop()
-    await events.wait_status(Status.RECONNECTING)
+    await second_attempt(events)
     await restartable.start()
     bob = await register(restartable.url, "bob")
     for i in range(11):
@@ -235,7 +255,11 @@ async def test_edits_and_deletions_made_while_offline_arrive_with_the_sync(
     restartable: RestartableServer, clients: Make
 ) -> None:
     ada, events = await clients(
-        restartable.address, backoff_base=60.0, backoff_cap=60.0, rng=lambda: 1.0
+        restartable.address,
+        backoff_base=60.0,
+        backoff_cap=60.0,
+        backoff_early_cap=60.0,
+        rng=lambda: 1.0,
     )
     await ada.register("ada", PASSWORD)
     bob = await register(restartable.url, "bob")
@@ -246,7 +270,7 @@ async def test_edits_and_deletions_made_while_offline_arrive_with_the_sync(
     await events.wait_message("general", "m2")
     await bob.close()
     await restartable.stop()
-    await events.wait_status(Status.RECONNECTING)
+    await second_attempt(events)
     await restartable.start()
     bob = await login(restartable.url, "bob")
     await bob.ok("delete_message", room="general", seq=sent[1]["seq"])

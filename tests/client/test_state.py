@@ -63,6 +63,7 @@ def logged_in(me: User = ADA, clock: Clock | None = None, **kw: object) -> ChatS
     state.apply(UsersLoaded([ADA, BOB, CY]))
     for room in ("general", "lan", DM.id, "attic"):
         state.apply(MessagesLoaded(room, [msg(room, 1, "ada", kind="system")], "initial"))
+    state.apply(StatusChanged(Status.CONNECTED))  # caught up, as the client reports it
     return state
 
 
@@ -293,8 +294,21 @@ def test_a_new_dm_during_the_session_counts_its_first_message() -> None:
     state = logged_in()
     dm = Room(id="dm:ada:cy", name="ada, cy", kind="dm", member=True, members=["ada", "cy"])
     state.apply(RoomUpdated(room=dm))
-    state.apply(MessagesLoaded(dm.id, [msg(dm.id, 1, sender="cy")], "initial"))
+    first = msg(dm.id, 1, sender="cy")
+    update = state.apply(MessagesLoaded(dm.id, [first], "initial"))
     assert state.rooms[dm.id].unread == 1
+    # It came with the room's first load, not live: it is told of all the same, once.
+    assert update.notify == [first]
+    assert not state.apply(MessageEvent(message=first)).notify
+    assert not state.apply(MessagesLoaded(dm.id, [first], "history")).notify
+
+
+def test_the_rooms_loaded_at_login_tell_of_nothing_old() -> None:
+    state = ChatState(clock=Clock())
+    state.apply(LoggedIn(ADA, "token", False))
+    state.apply(RoomsLoaded([LAN, GENERAL], {"lan": 1}))
+    update = state.apply(MessagesLoaded("lan", [msg("lan", 1), msg("lan", 2)], "initial"))
+    assert state.rooms["lan"].unread == 1 and not update.notify
 
 
 def test_deleting_an_unread_message_uncounts_it() -> None:
@@ -322,3 +336,20 @@ def test_status_is_kept() -> None:
     state = logged_in()
     update = state.apply(StatusChanged(Status.RECONNECTING, retry_in=2.0, attempt=1))
     assert update.status and state.status.retry_in == 2.0
+
+
+def test_a_late_copy_of_a_message_does_not_undo_a_newer_one() -> None:
+    """Two reactions at once: their `message_updated` may cross (one node's comes over
+    the bus after the other's); the copy with the higher `changed` stays."""
+    from chinwag.protocol.events import MessageUpdated
+    from chinwag.protocol.types import Reaction
+
+    state = logged_in()
+    state.apply(MessageEvent(message=msg("lan", 2)))
+    one = Reaction(emoji="👍", count=1, users=["ada"])
+    two = Reaction(emoji="👍", count=2, users=["ada", "cy"])
+    newer = msg("lan", 2, reactions=[two], changed=5)
+    older = msg("lan", 2, reactions=[one], changed=4)
+    assert state.apply(MessageUpdated(message=newer)).timelines["lan"].reset
+    assert not state.apply(MessageUpdated(message=older)).timelines
+    assert state.rooms["lan"].messages[2] == newer

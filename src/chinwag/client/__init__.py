@@ -19,6 +19,7 @@ from chinwag.client.events import (
     SendFailed,
     Status,
     StatusChanged,
+    ThreadsLoaded,
     UsersLoaded,
 )
 from chinwag.client.model import PendingSend, RoomState, TimelineChange, Update
@@ -43,6 +44,7 @@ __all__ = [
     "SendFailed",
     "Status",
     "StatusChanged",
+    "ThreadsLoaded",
     "TimelineChange",
     "Update",
     "UsersLoaded",

@@ -6,12 +6,16 @@
     await client.send("general", "hi")   # through the outbox: stored exactly once
     await client.close()
 
-After a login the client keeps the session alive by itself: when the connection drops it
-waits (capped exponential back-off with full jitter), reconnects, resumes with the
-token, calls `rooms`, `sync`s every room from the last seq it holds (again while `more`
-is non-empty), then resends the outbox with the same `client_msg_id`s. A kick (4001), a
-ban (4002) or a revoked session (4005) ends the session instead, with a `StatusChanged`
-saying so. Everything it learns is reported to its listeners (see `events.py`).
+After a login the client keeps the session alive by itself: when the connection drops,
+a request times out, or catching up fails, it waits (capped exponential back-off with
+full jitter: at most 1 s for the first minute, as long as the server said after a
+`restarting` event), reconnects, resumes with the token, calls `rooms`, `sync`s every room from
+the last seq it holds (again while `more` is non-empty), then resends the outbox with the
+same `client_msg_id`s. A kick (4001), a ban (4002), a revoked session (4005), or an
+`invalid_token` or `banned` answer to any request ends the session instead, with a
+`StatusChanged` saying so. The rules, error code by error code and close code by close
+code, are in `policy.py`. Everything the client learns is reported to its listeners (see
+`events.py`).
 """
 
 from __future__ import annotations
@@ -28,36 +32,37 @@ from typing import Any, TypeVar
 import aiohttp
 import msgspec
 
+from chinwag.client import policy
 from chinwag.client.address import display_address, server_url
+from chinwag.client.conversations import Conversing
 from chinwag.client.errors import (
-    TERMINAL_CLOSES,
     ClientError,
     ConnectionLost,
     ProtocolMismatch,
     RequestError,
-    backoff_delay,
     describe_error,
 )
 from chinwag.client.events import (
     ClientEvent,
-    LoggedIn,
     Status,
     StatusChanged,
     UsersLoaded,
 )
 from chinwag.client.operations import Operations, Outgoing
 from chinwag.client.outbox import Outbox
-from chinwag.client.timeline import Timeline
+from chinwag.client.policy import ErrorAction, error_action, session_end
+from chinwag.client.session import Sessions
+from chinwag.client.timeline import HISTORY_AT_ONCE, Timeline
 from chinwag.protocol import replies as rp
 from chinwag.protocol import requests as rq
 from chinwag.protocol.codec import decode_as, decode_envelope, decode_event, encode
-from chinwag.protocol.errors import ErrorCode
 from chinwag.protocol.events import (
     Hello,
     Kicked,
     MemberLeft,
     MessageEvent,
     Presence,
+    Restarting,
     RoomUpdated,
 )
 from chinwag.protocol.types import Message, User
@@ -67,9 +72,11 @@ log = logging.getLogger("chinwag.client")
 
 R = TypeVar("R", bound=rp.Reply)
 Listener = Callable[[ClientEvent], None]
+#: Requests that log a connection in: their errors are about that login, not the session.
+_LOGINS = (rq.Register, rq.Login, rq.Resume)
 
 
-class Client(Timeline, Outbox, Operations):
+class Client(Sessions, Timeline, Outbox, Conversing, Operations):
     """One user's connection to one server. Create and use it inside one event loop."""
 
     def __init__(
@@ -78,20 +85,28 @@ class Client(Timeline, Outbox, Operations):
         *,
         on_event: Listener | None = None,
         ssl: ssl_module.SSLContext | bool | None = None,
-        request_timeout: float = 15.0,
-        heartbeat: float | None = 20.0,
-        backoff_base: float = 0.5,
-        backoff_cap: float = 30.0,
+        connect_timeout: float = policy.CONNECT_TIMEOUT,
+        request_timeout: float = policy.REQUEST_TIMEOUT,
+        heartbeat: float | None = policy.IDLE_PING,
+        backoff_base: float = policy.BACKOFF_BASE,
+        backoff_cap: float = policy.BACKOFF_CAP,
+        backoff_early_cap: float = policy.BACKOFF_EARLY_CAP,
+        flood_pause: float = policy.FLOOD_PAUSE,
         history_page: int = 50,
         sync_limit: int = 500,
         rng: Callable[[], float] = random.random,
     ) -> None:
         self.url = server_url(server)
         self.address = display_address(self.url)
+        self.connect_timeout = connect_timeout
         self.request_timeout = request_timeout
+        #: aiohttp pings after this many quiet seconds and gives up on the connection
+        #: when no pong comes within half of it (policy.PING_TIMEOUT).
         self.heartbeat = heartbeat
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
+        self.backoff_early_cap = backoff_early_cap
+        self.flood_pause = flood_pause
         self.history_page = history_page
         self.sync_limit = sync_limit
         self._rng = rng
@@ -107,6 +122,8 @@ class Client(Timeline, Outbox, Operations):
         self._held: dict[str, dict[int, Message]] = {}
         self._filling: dict[str, asyncio.Task[None]] = {}
         self._baselines: dict[str, asyncio.Task[None]] = {}
+        #: Rooms whose newest page is being read at once (see `Timeline._baseline`).
+        self._history_slots = asyncio.Semaphore(HISTORY_AT_ONCE)
         self._outbox: dict[str, Outgoing] = {}
         self._listeners: list[Listener] = [on_event] if on_event else []
         self._session: aiohttp.ClientSession | None = None
@@ -123,6 +140,10 @@ class Client(Timeline, Outbox, Operations):
         self._known_users: set[str] = set()
         self._removed: Kicked | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        #: When (loop time) the session's connection was lost; None while connected.
+        self._lost_at: float | None = None
+        #: What the server's `restarting` event said before it closed the connection.
+        self._back_in: float | None = None
 
     # -- listeners -------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -166,7 +187,28 @@ class Client(Timeline, Outbox, Operations):
 
     def _set_status(self, status: Status, **details: Any) -> None:
         self.status = status
+        if status is Status.CONNECTED:
+            self._lost_at = self._back_in = None
         self._emit(StatusChanged(status, **details))
+
+    def _reconnect_delay(self, attempt: int, code: int | None) -> float:
+        """The pause before reconnect attempt `attempt` after a close with `code`
+        (policy.reconnect_delay): short for the first minute since the connection was
+        lost, and after a `restarting` event, about when the server said to come back."""
+        now = asyncio.get_running_loop().time()
+        if self._lost_at is None:
+            self._lost_at = now
+        return policy.reconnect_delay(
+            attempt,
+            code,
+            lost_for=now - self._lost_at,
+            back_in=self._back_in,
+            base=self.backoff_base,
+            cap=self.backoff_cap,
+            early_cap=self.backoff_early_cap,
+            flood_pause=self.flood_pause,
+            rng=self._rng,
+        )
 
     # -- the connection --------------------------------------------------------------------
     @property
@@ -188,8 +230,9 @@ class Client(Timeline, Outbox, Operations):
         if self._session is None:
             self._session = aiohttp.ClientSession()
         where = self.address
+        deadline = asyncio.get_running_loop().time() + self.connect_timeout
         try:
-            async with asyncio.timeout(self.request_timeout):
+            async with asyncio.timeout_at(deadline):
                 ws = await self._session.ws_connect(
                     self.url,
                     heartbeat=self.heartbeat,
@@ -203,7 +246,7 @@ class Client(Timeline, Outbox, Operations):
         self._hello = asyncio.get_running_loop().create_future()
         self._reader = asyncio.create_task(self._read(ws), name="chinwag-client-reader")
         try:
-            async with asyncio.timeout(self.request_timeout):
+            async with asyncio.timeout_at(deadline):
                 hello = await asyncio.shield(self._hello)
         except TimeoutError:
             await self._drop()
@@ -269,11 +312,26 @@ class Client(Timeline, Outbox, Operations):
         self._fail_waiting(lost)
         if self._closed or not self._sessioned or self.status != Status.CONNECTED:
             return  # nobody logged in, or a (re)connect in progress deals with it
-        if code in TERMINAL_CLOSES:
-            status, text = TERMINAL_CLOSES[code]
-            self._end_session(status, code=code, reason=self._why_removed(code) or text)
+        ended = session_end(code)
+        if ended is not None:
+            self._end_session(ended[0], code=code, reason=self._why_removed(code) or ended[1])
         else:
             self._start_reconnect(code, reason or "The connection was lost.")
+
+    def _lose(self, ws: aiohttp.ClientWebSocketResponse, reason: str) -> None:
+        """Take `ws` as dead: fail what waits on it, cut it, and (if the session was up)
+        reconnect. A (re)connect in progress sees its request fail and retries itself."""
+        if ws is self._ws:
+            reader, self._reader = self._reader, None
+            if reader is not None:  # it ends by itself once the socket is cut, and
+                self._tasks.add(reader)  # lets aiohttp release the connection
+                reader.add_done_callback(self._tasks.discard)
+            self._connection_ended(ws, None, reason)
+        _abort(ws)
+
+    def _lose_connection(self, reason: str) -> None:
+        if self._ws is not None:
+            self._lose(self._ws, reason)
 
     def _why_removed(self, code: int | None) -> str:
         """A sentence from the `kicked` event that came before a 4001 or 4002 close."""
@@ -312,6 +370,8 @@ class Client(Timeline, Outbox, Operations):
             self._spawn(self.users)  # a new account: learn its name and colour
         if isinstance(event, Kicked) and event.room is None:
             self._removed = event  # the close (4001 or 4002) comes next
+        if isinstance(event, Restarting):
+            self._back_in = event.back_in  # the close (1012) comes next
         if isinstance(event, Hello):
             if self._hello is not None and not self._hello.done():
                 self._hello.set_result(event)
@@ -350,96 +410,30 @@ class Client(Timeline, Outbox, Operations):
                 data = await fut
         except TimeoutError:
             self._waiting.pop(rid, None)
-            if ws is self._ws:  # a silent connection: treat it as lost
-                self._connection_ended(ws, None, "The server stopped answering.")
-                _abort(ws)
+            self._lose(ws, "The server stopped answering.")  # resent after the reconnect
             raise ConnectionLost("the server did not answer in time") from None
         except (ConnectionError, aiohttp.ClientError, RuntimeError) as exc:
             self._waiting.pop(rid, None)
             raise ConnectionLost(f"the connection was lost: {exc}") from exc
         if decode_envelope(data).type == "error":
             err = decode_as(data, rp.Error)
-            raise RequestError(err.code, err.message, err.retry_after)
+            refused = RequestError(err.code, err.message, err.retry_after)
+            if self._sessioned and not isinstance(request, _LOGINS):
+                self._follow_rules(refused, ws)
+            raise refused
         return decode_as(data, reply_type)
 
-    # -- sessions --------------------------------------------------------------------------
-    async def register(self, username: str, password: str) -> rp.AuthOk:
-        return await self._authenticate(
-            rq.Register(id="0", username=username, password=password), resumed=False
-        )
-
-    async def login(self, username: str, password: str) -> rp.AuthOk:
-        return await self._authenticate(
-            rq.Login(id="0", username=username, password=password), resumed=False
-        )
-
-    async def resume(self, token: str) -> rp.AuthOk:
-        return await self._authenticate(rq.Resume(id="0", token=token), resumed=True)
-
-    async def _authenticate(self, req: rq.Request, *, resumed: bool) -> rp.AuthOk:
-        if self._sessioned:
-            raise ClientError("already logged in: log out first")
-        self._set_status(Status.CONNECTING)
-        try:
-            await self.connect()
-            auth = await self.request(req, rp.AuthOk)
-        except BaseException as exc:
-            reason = exc.message if isinstance(exc, RequestError) else str(exc)
-            self._set_status(Status.DISCONNECTED, reason=reason)
-            raise
-        try:
-            await self._after_auth(auth, resumed=resumed)
-        except ConnectionLost as exc:
-            # Logged in, then the connection dropped while catching up: the session is
-            # good, so carry on as after any other drop.
-            if exc.code in TERMINAL_CLOSES:
-                self._end_session(TERMINAL_CLOSES[exc.code][0], code=exc.code, reason=str(exc))
-            else:
-                self._start_reconnect(exc.code, str(exc))
-        return auth
-
-    def start_resume(self, token: str) -> None:
-        """Log back in with `token` in the background, retrying until the server answers
-        (for an application starting up with a saved token, perhaps offline)."""
-        if self._sessioned:
-            raise ClientError("already logged in")
-        self.token = token
-        self._sessioned = True
-        self._start_reconnect(None, "", first=True)
-
-    async def _after_auth(self, auth: rp.AuthOk, *, resumed: bool) -> None:
-        self.user, self.token = auth.user, auth.token
-        self._sessioned = True
-        self._emit(LoggedIn(auth.user, auth.token, resumed))
-        await self._catch_up()
-        self._set_status(Status.CONNECTED)
-        for room in [room for room in self._held if room not in self.last_seq]:
-            self._ensure_baseline(room)  # a room that appeared while catching up
-        self._kick_outbox()
-
-    async def logout(self) -> None:
-        """End the session (its token stops working) and close the connection."""
-        self._sessioned = False
-        self._stop_reconnect()
-        if self.connected:
-            with contextlib.suppress(ClientError):
-                await self.request(rq.Logout(id="0"), rp.Ok)
-        await self._drop()
-        self._end_session(Status.SIGNED_OUT, reason="You logged out.")
-
-    def _end_session(self, status: Status, *, code: int | None = None, reason: str = "") -> None:
-        self._sessioned = False
-        self.token = None
-        self.last_seq.clear()
-        self._held.clear()
-        for task in [*self._filling.values(), *self._baselines.values()]:
-            task.cancel()
-        failed = ClientError(reason or "the session ended")
-        for item in self._outbox.values():
-            if not item.future.done():
-                item.future.set_exception(failed)
-        self._outbox.clear()
-        self._set_status(status, code=code, reason=reason)
+    def _follow_rules(self, exc: RequestError, ws: aiohttp.ClientWebSocketResponse) -> None:
+        """What an error answer to any request of a session says about the session or the
+        connection (policy.ERRORS); the caller still gets the error."""
+        action = error_action(exc.code)
+        if action is ErrorAction.SIGN_OUT:  # e.g. revoked on another node
+            self._end_session(Status.SIGNED_OUT, reason=policy.SIGNED_OUT_REASON)
+        elif action is ErrorAction.BANNED:
+            self._end_session(Status.BANNED, reason=exc.message)
+        elif action is not ErrorAction.RECONNECT:
+            return
+        self._lose(ws, exc.message)
 
     async def close(self) -> None:
         """Stop everything. The session's token stays valid (use `logout` to end it)."""
@@ -463,62 +457,6 @@ class Client(Timeline, Outbox, Operations):
         if self._session is not None:
             await self._session.close()
         self._set_status(Status.DISCONNECTED, reason="closed")
-
-    # -- reconnecting ----------------------------------------------------------------------
-    def _start_reconnect(self, code: int | None, reason: str, *, first: bool = False) -> None:
-        if self._reconnect_task is not None and not self._reconnect_task.done():
-            return
-        self._reconnect_task = asyncio.create_task(
-            self._reconnect_loop(code, reason, first), name="chinwag-client-reconnect"
-        )
-
-    def _stop_reconnect(self) -> None:
-        if self._reconnect_task is not None and self._reconnect_task is not asyncio.current_task():
-            self._reconnect_task.cancel()
-        self._reconnect_task = None
-
-    def reconnect_now(self) -> None:
-        """Skip the rest of the back-off wait."""
-        self._wake.set()
-
-    async def _reconnect_loop(self, code: int | None, reason: str, first: bool) -> None:
-        attempt = 0
-        while self._sessioned and not self._closed:
-            if not (first and attempt == 0):
-                delay = backoff_delay(attempt, self.backoff_base, self.backoff_cap, self._rng)
-                self._set_status(
-                    Status.RECONNECTING, retry_in=delay, attempt=attempt, code=code, reason=reason
-                )
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(delay):
-                        await self._wake.wait()
-                if not self._sessioned or self._closed:
-                    return
-            self._set_status(Status.CONNECTING, attempt=attempt)
-            assert self.token is not None
-            try:
-                await self._open()
-                auth = await self.request(rq.Resume(id="0", token=self.token), rp.AuthOk)
-                await self._after_auth(auth, resumed=True)
-                return
-            except RequestError as exc:
-                if exc.code == ErrorCode.INVALID_TOKEN:
-                    return self._end_session(
-                        Status.SIGNED_OUT, reason="Your session has ended: log in again."
-                    )
-                if exc.code == ErrorCode.BANNED:
-                    return self._end_session(Status.BANNED, reason=exc.message)
-                code, reason = None, exc.message
-            except ConnectionLost as exc:
-                if exc.code in TERMINAL_CLOSES:
-                    status, text = TERMINAL_CLOSES[exc.code]
-                    return self._end_session(status, code=exc.code, reason=text)
-                code, reason = exc.code, str(exc)
-            except ProtocolMismatch as exc:
-                code, reason = None, str(exc)
-            await self._drop()
-            attempt += 1
 
 
 def _abort(ws: aiohttp.ClientWebSocketResponse) -> None:

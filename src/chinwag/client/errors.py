@@ -1,21 +1,11 @@
-"""The client's errors, and the two small rules it reconnects by."""
+"""The client's errors, and a sentence for each kind of network failure. What the client
+does about them is in policy.py."""
 
 from __future__ import annotations
 
-import random
 import ssl
-from collections.abc import Callable
 
 import aiohttp
-
-from chinwag.client.events import Status
-
-#: Close codes after which the client does not reconnect by itself.
-TERMINAL_CLOSES: dict[int, tuple[Status, str]] = {
-    4001: (Status.KICKED, "An admin disconnected you from the server."),
-    4002: (Status.BANNED, "You are banned from this server."),
-    4005: (Status.REVOKED, "Your password was changed on another device: log in again."),
-}
 
 
 class ClientError(Exception):
@@ -42,13 +32,6 @@ class RequestError(ClientError):
         self.code = code
         self.message = message
         self.retry_after = retry_after
-
-
-def backoff_delay(
-    attempt: int, base: float, cap: float, rng: Callable[[], float] = random.random
-) -> float:
-    """Full jitter: a uniform draw from [0, min(cap, base * 2**attempt))."""
-    return float(rng() * min(cap, base * 2 ** min(attempt, 32)))
 
 
 def describe_error(exc: BaseException) -> str:

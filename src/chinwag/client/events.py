@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Literal
 
 from chinwag.protocol.events import AnyEvent
-from chinwag.protocol.types import Member, Message, Room, User
+from chinwag.protocol.types import Member, Message, Room, ThreadInfo, User
 
 
 class Status(StrEnum):
@@ -119,6 +119,15 @@ class SendFailed:
     retry_after: float | None = None
 
 
+@dataclasses.dataclass(frozen=True)
+class ThreadsLoaded:
+    """A room's threads, the most recently active first, each with the user's read
+    marker in it (the `threads` reply)."""
+
+    room: str
+    threads: list[ThreadInfo]
+
+
 ClientEvent = (
     AnyEvent
     | StatusChanged
@@ -129,4 +138,5 @@ ClientEvent = (
     | MessagesLoaded
     | SendAcked
     | SendFailed
+    | ThreadsLoaded
 )

@@ -56,6 +56,8 @@ class Update:
     notify: list[Message] = dataclasses.field(default_factory=list)
     #: Sentences to show the user once (removed from a room, a server notice).
     notices: list[str] = dataclasses.field(default_factory=list)
+    #: The user was muted or unmuted somewhere (the message box may say so).
+    muted: bool = False
 
     def timeline(self, room: str) -> TimelineChange:
         return self.timelines.setdefault(room, TimelineChange())
@@ -71,6 +73,7 @@ class Update:
         self.current |= other.current
         self.notify += other.notify
         self.notices += other.notices
+        self.muted |= other.muted
         return self
 
 
@@ -93,6 +96,9 @@ class RoomState:
     #: Whether the server holds messages older than the oldest one here.
     more_before: bool = True
     loaded: bool = False
+    #: The room appeared during the session (a DM opened, an invitation): what its first
+    #: load finds after the read mark is news, told of like live messages.
+    arrived_live: bool = False
     loading_older: bool = False
     #: Members by lowercase username, once fetched.
     members: dict[str, Member] | None = None
@@ -105,6 +111,15 @@ class RoomState:
 
     def timeline(self) -> list[Message]:
         return [self.messages[seq] for seq in self.seqs]
+
+    def in_room(self) -> list[Message]:
+        """What the room's timeline shows: every message held but the thread replies
+        not also sent to the room (docs/protocol.md, "Threads")."""
+        return [m for m in self.timeline() if not isinstance(m.thread, int) or m.in_room is True]
+
+    def thread(self, root: int) -> list[Message]:
+        """The replies held of the thread rooted at `root`, oldest first."""
+        return [m for m in self.timeline() if m.thread == root]
 
     @property
     def oldest_seq(self) -> int | None:

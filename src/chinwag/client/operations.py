@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Callable, Mapping
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from chinwag.client.events import (
     ClientEvent,
@@ -18,6 +18,7 @@ from chinwag.client.events import (
 )
 from chinwag.protocol import replies as rp
 from chinwag.protocol import requests as rq
+from chinwag.protocol.events import Hello
 from chinwag.protocol.types import Member, Message, Room, User
 
 R = TypeVar("R", bound=rp.Reply)
@@ -32,11 +33,21 @@ class Outgoing:
     client_msg_id: str
     future: asyncio.Future[Message]
     tries: int = 0
+    #: Ids of the sender's uploads the message carries (client/files.py).
+    attachments: list[str] = dataclasses.field(default_factory=list)
+    #: The seq it quotes; the root of the thread it goes to, and whether to the room too.
+    reply_to: int | None = None
+    thread: int | None = None
+    in_room: bool = False
+
+
+#: The most pages a listing is read in (a bound against a server that never ends one).
+MAX_PAGES = 1000
 
 
 class ClientBase:
     """What the parts of `Client` (in connection.py, timeline.py, outbox.py and below)
-    share: the attributes `Client.__init__` sets, and the two methods everything uses."""
+    share: the attributes `Client.__init__` sets, and the methods everything uses."""
 
     status: Status
     user: User | None
@@ -49,16 +60,92 @@ class ClientBase:
     _held: dict[str, dict[int, Message]]
     _filling: dict[str, asyncio.Task[None]]
     _baselines: dict[str, asyncio.Task[None]]
+    _history_slots: asyncio.Semaphore
     _outbox: dict[str, Outgoing]
     _drain_task: asyncio.Task[None] | None
     _sessioned: bool
+    _closed: bool
     _rng: Callable[[], float]
+    backoff_base: float
+    backoff_cap: float
+    flood_pause: float
+    _wake: asyncio.Event
+    _reconnect_task: asyncio.Task[None] | None
+
+    @property
+    def connected(self) -> bool:
+        raise NotImplementedError
+
+    async def connect(self) -> Hello:
+        raise NotImplementedError
+
+    async def _open(self) -> None:
+        raise NotImplementedError
+
+    async def _drop(self) -> None:
+        raise NotImplementedError
 
     async def request(self, request: rq.Request, reply_type: type[R]) -> R:
         raise NotImplementedError
 
+    def _lose_connection(self, reason: str) -> None:
+        """Take the connection as dead: the client reconnects, resumes and catches up."""
+        raise NotImplementedError
+
+    def _why_removed(self, code: int | None) -> str:
+        raise NotImplementedError
+
+    def _reconnect_delay(self, attempt: int, code: int | None) -> float:
+        """The pause before reconnect attempt `attempt` (see `policy.reconnect_delay`)."""
+        raise NotImplementedError
+
+    def _set_status(self, status: Status, **details: Any) -> None:
+        raise NotImplementedError
+
+    async def _catch_up(self) -> None:
+        raise NotImplementedError
+
+    def _ensure_baseline(self, room: str) -> asyncio.Task[None]:
+        raise NotImplementedError
+
+    def _kick_outbox(self) -> None:
+        raise NotImplementedError
+
     def _emit(self, event: ClientEvent) -> None:
         raise NotImplementedError
+
+    async def _all_rooms(self) -> tuple[list[Room], dict[str, int]]:
+        """Every page of `rooms`: the rooms, and the read markers of all of them."""
+        rooms: list[Room] = []
+        read: dict[str, int] = {}
+        cursor: str | None = None
+        for _ in range(MAX_PAGES):
+            reply = await self.request(rq.Rooms(id="0", cursor=cursor), rp.RoomsOk)
+            rooms += reply.rooms
+            read.update(reply.read)
+            if (cursor := reply.next) is None:
+                break
+        return rooms, read
+
+    async def _all_users(self) -> list[User]:
+        users: list[User] = []
+        cursor: str | None = None
+        for _ in range(MAX_PAGES):
+            reply = await self.request(rq.Users(id="0", cursor=cursor), rp.UsersOk)
+            users += reply.users
+            if (cursor := reply.next) is None:
+                break
+        return users
+
+    async def _all_members(self, room: str) -> list[Member]:
+        members: list[Member] = []
+        cursor: str | None = None
+        for _ in range(MAX_PAGES):
+            reply = await self.request(rq.Members(id="0", room=room, cursor=cursor), rp.MembersOk)
+            members += reply.members
+            if (cursor := reply.next) is None:
+                break
+        return members
 
     def _accept(self, room: str, messages: list[Message], source: Literal["sync"] | None) -> None:
         raise NotImplementedError
@@ -72,26 +159,33 @@ class Operations(ClientBase):
         await self.request(rq.Ping(id="0"), rp.Ok)
 
     async def rooms(self) -> list[Room]:
-        reply = await self.request(rq.Rooms(id="0"), rp.RoomsOk)
-        self._emit(RoomsLoaded(reply.rooms, reply.read))
-        return reply.rooms
+        """Every room (all the pages), also reported as RoomsLoaded."""
+        rooms, read = await self._all_rooms()
+        self._emit(RoomsLoaded(rooms, read))
+        return rooms
 
     async def users(self) -> list[User]:
-        users = (await self.request(rq.Users(id="0"), rp.UsersOk)).users
+        users = await self._all_users()
         self._emit(UsersLoaded(users))
         return users
 
     async def members(self, room: str) -> list[Member]:
-        members = (await self.request(rq.Members(id="0", room=room), rp.MembersOk)).members
+        members = await self._all_members(room)
         self._emit(MembersLoaded(room, members))
         return members
 
-    async def history(self, room: str, before: int | None = None, limit: int = 50) -> rp.HistoryOk:
-        """A page of older messages; also reported as MessagesLoaded(source="history")."""
-        reply = await self.request(
-            rq.History(id="0", room=room, before=before, limit=limit), rp.HistoryOk
-        )
-        self._emit(MessagesLoaded(room, reply.messages, "history", more_before=reply.more))
+    async def history(
+        self, room: str, before: int | None = None, limit: int = 50, *, around: int | None = None
+    ) -> rp.HistoryOk:
+        """A page of older messages; also reported as MessagesLoaded(source="history").
+        With `around`, the page centred on that seq instead (to open a search result or
+        a quoted message in its surroundings): it is returned, not reported, since it
+        may not join the messages the client holds; `more_after` says whether later
+        messages remain."""
+        req = rq.History(id="0", room=room, before=before, around=around, limit=limit)
+        reply = await self.request(req, rp.HistoryOk)
+        if around is None:
+            self._emit(MessagesLoaded(room, reply.messages, "history", more_before=reply.more))
         return reply
 
     async def sync(self, since: Mapping[str, int], limit: int = 500) -> rp.SyncOk:
@@ -128,15 +222,18 @@ class Operations(ClientBase):
         req = rq.EditMessage(id="0", room=room, seq=seq, body=body)
         return (await self.request(req, rp.MessageOk)).message
 
-    async def mark_read(self, room: str, seq: int) -> None:
-        """Tell the server the user has read `room` up to `seq` (for all their devices)."""
-        await self.request(rq.MarkRead(id="0", room=room, seq=seq), rp.Ok)
+    async def mark_read(self, room: str, seq: int, *, thread: int | None = None) -> None:
+        """Tell the server the user has read `room` up to `seq` (for all their devices);
+        with `thread` (a root's seq), that thread up to reply `seq`."""
+        await self.request(rq.MarkRead(id="0", room=room, seq=seq, thread=thread), rp.Ok)
 
-    async def search(self, query: str, *, room: str | None = None, limit: int = 50) -> rp.SearchOk:
-        """Messages of the user's rooms containing `query`, newest first."""
-        return await self.request(
-            rq.Search(id="0", query=query, room=room, limit=limit), rp.SearchOk
-        )
+    async def search(
+        self, query: str, *, room: str | None = None, limit: int = 50, has_file: bool = False
+    ) -> rp.SearchOk:
+        """Messages of the user's rooms containing `query`, newest first; with
+        `has_file`, only those that carry files (then `query` may be empty)."""
+        req = rq.Search(id="0", query=query, room=room, limit=limit, has_file=has_file)
+        return await self.request(req, rp.SearchOk)
 
     async def update_profile(
         self, *, display_name: str | None = None, color: str | None = None
@@ -157,6 +254,10 @@ class Operations(ClientBase):
 
     async def unban(self, user: str, *, room: str | None = None) -> None:
         await self.request(rq.Unban(id="0", user=user, room=room), rp.Ok)
+
+    async def moderation(self, room: str | None = None) -> rp.ModerationOk:
+        """The mutes and bans in force in `room` (None: on the whole server)."""
+        return await self.request(rq.ModerationList(id="0", room=room), rp.ModerationOk)
 
     async def mute(
         self, user: str, seconds: int, *, room: str | None = None, reason: str = ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import msgspec
 
-from chinwag.client.events import MembersLoaded, UsersLoaded
+from chinwag.client.events import MembersLoaded, Status, StatusChanged, UsersLoaded
 from chinwag.client.model import RoomState, Update
 from chinwag.protocol.events import MemberJoined, Presence, UserUpdated
 from chinwag.protocol.types import Member, User
@@ -22,6 +22,20 @@ class People:
     users: dict[str, User]
     rooms: dict[str, RoomState]
     current: str | None
+    status: StatusChanged
+
+    @property
+    def presence_known(self) -> bool:
+        """Whether who is online is known: only while connected (offline, everyone's
+        presence is unknown, not as it was when the connection was lost)."""
+        return self.status.status == Status.CONNECTED
+
+    def presence(self, username: str) -> str:
+        """ "online", "offline", or "unknown" while not connected."""
+        if not self.presence_known:
+            return "unknown"
+        user = self.users.get(_key(username))
+        return "online" if user is not None and user.online else "offline"
 
     def is_me(self, username: str) -> bool:
         return self.me is not None and _key(username) == _key(self.me.username)
@@ -38,6 +52,9 @@ class People:
         return user.color if user else "#808080"
 
     def online_users(self) -> list[User]:
+        """Who is online now; nobody while that is unknown (not connected)."""
+        if not self.presence_known:
+            return []
         users = [u for u in self.users.values() if u.online]
         users.sort(key=lambda u: (u.display_name.casefold(), u.username.casefold()))
         return users

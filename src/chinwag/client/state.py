@@ -18,8 +18,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import msgspec
-
+from chinwag.client.changes import MessageChanges
 from chinwag.client.events import (
     LoggedIn,
     MembersLoaded,
@@ -29,10 +28,11 @@ from chinwag.client.events import (
     SendFailed,
     Status,
     StatusChanged,
+    ThreadsLoaded,
     UsersLoaded,
 )
 from chinwag.client.model import PendingSend, RoomState, TimelineChange, Update
-from chinwag.client.reads import ReadMarkers
+from chinwag.client.mutes import Mute, Mutes, wall_clock
 from chinwag.protocol.events import (
     Hello,
     Kicked,
@@ -41,11 +41,14 @@ from chinwag.protocol.events import (
     MessageDeleted,
     MessageEdited,
     MessageEvent,
+    MessageUpdated,
+    Muted,
     Presence,
     ReadMarker,
     RoomUpdated,
     ServerNotice,
     TypingEvent,
+    Unmuted,
     UserUpdated,
 )
 from chinwag.protocol.types import Message, Room, User
@@ -58,15 +61,19 @@ def _key(username: str) -> str:
     return username.lower()
 
 
-class ChatState(ReadMarkers):
+class ChatState(MessageChanges, Mutes):
     def __init__(
         self,
         *,
         clock: Callable[[], float] = time.monotonic,
         typing_ttl: float = TYPING_TTL,
         read_marks: dict[str, int] | None = None,
+        wall: Callable[[], float] = wall_clock,
     ) -> None:
         self.clock = clock
+        self.wall_clock = wall
+        self.mutes: dict[str | None, Mute] = {}
+        self._told: set[str | None] = set()
         self.typing_ttl = typing_ttl
         self.me: User | None = None
         self.hello: Hello | None = None
@@ -79,6 +86,7 @@ class ChatState(ReadMarkers):
         self.focused = True
         self.at_bottom = True
         self._read_marks = dict(read_marks or {})
+        self.thread_reads = {}
         self._reported: dict[str, int] = {}
 
     # -- reading ---------------------------------------------------------------------------
@@ -215,13 +223,23 @@ class ChatState(ReadMarkers):
         self.hello = ev
 
     def _on_status(self, ev: StatusChanged, update: Update) -> None:
+        known = self.presence_known
         self.status = ev
         update.status = True
+        if known != self.presence_known:  # every dot changes, to or from "unknown"
+            update.users = update.rooms = True
+            update.members.update(self.rooms)
+        if ev.status == Status.CONNECTED:
+            self._mutes_confirmed(update)
+        elif ev.status in (Status.CONNECTING, Status.RECONNECTING):
+            self._told.clear()  # this login's mutes are told anew
         if ev.status in (Status.SIGNED_OUT, Status.KICKED, Status.BANNED, Status.REVOKED):
             for rs in self.rooms.values():
                 rs.typing.clear()
 
     def _on_logged_in(self, ev: LoggedIn, update: Update) -> None:
+        # `_told` is cleared when the connection starts (see `_on_status`), not here:
+        # the server's `muted` may come before the client reports the login.
         self.me = ev.user
         self.users[_key(ev.user.username)] = ev.user
         update.users = True
@@ -243,10 +261,11 @@ class ChatState(ReadMarkers):
         if not ev.room.member:
             return
         self.public.pop(ev.room.id, None)
-        if ev.room.id not in self.rooms and self.me is not None:
+        arrived = ev.room.id not in self.rooms and self.me is not None
+        if arrived:
             # A room that appeared during the session: what comes after now is new.
             self._read_marks.setdefault(ev.room.id, ev.room.last_seq)
-        self._upsert_room(ev.room)
+        self._upsert_room(ev.room).arrived_live |= arrived
         update.rooms = True
         if self.current is None:
             self._select_default(update)
@@ -296,31 +315,18 @@ class ChatState(ReadMarkers):
         if ev.source == "initial" and not rs.loaded:
             rs.loaded = True
             self._initial_unread(rs, ev)
+            if rs.arrived_live and not self._viewing(rs):
+                # Its first messages may have come with this load rather than live.
+                update.notify += [
+                    m
+                    for m in ev.messages
+                    if m.seq > rs.read_seq and self._countable(m) and not self.is_me(m.sender)
+                ]
             update.rooms = True
             if rs.id == self.current and (rs.unread or rs.unread_more):
                 rs.marker_seq = self._first_unread(rs)
                 if self.focused:
                     self._mark_read(rs)
-
-    def _on_edited(self, ev: MessageEdited, update: Update) -> None:
-        msg = ev.message
-        rs = self.rooms.get(msg.room)
-        old = rs.messages.get(msg.seq) if rs else None
-        if rs is None or old is None or old == msg or old.deleted:
-            return  # not held here (it comes with its history), or nothing new
-        rs.messages[msg.seq] = msg
-        update.timeline(msg.room).reset = True
-
-    def _on_deleted(self, ev: MessageDeleted, update: Update) -> None:
-        rs = self.rooms.get(ev.room)
-        msg = rs.messages.get(ev.seq) if rs else None
-        if rs is None or msg is None or msg.deleted:
-            return
-        rs.messages[ev.seq] = msgspec.structs.replace(msg, deleted=True, body="")
-        update.timeline(ev.room).reset = True
-        if ev.seq > rs.read_seq and self._countable(msg) and rs.unread > 0:
-            rs.unread -= 1
-            update.rooms = True
 
     def _on_acked(self, ev: SendAcked, update: Update) -> None:
         self._insert(ev.message.room, [ev.message], update, new=True)
@@ -333,6 +339,8 @@ class ChatState(ReadMarkers):
         item = rs.pending.get(ev.client_msg_id) if rs else None
         if item is not None:
             item.failed, item.error = True, ev.message
+            if ev.code == "muted":
+                item.error = self.refused_send(ev.room, ev.message, ev.retry_after)
             update.timeline(ev.room).pending = True
 
     def _on_notice(self, ev: ServerNotice, update: Update) -> None:
@@ -361,6 +369,10 @@ class ChatState(ReadMarkers):
         SendFailed: "_on_send_failed",
         ServerNotice: "_on_notice",
         ReadMarker: "_on_read",
+        MessageUpdated: "_on_updated",
+        ThreadsLoaded: "_on_threads",
+        Muted: "_on_muted",
+        Unmuted: "_on_unmuted",
     }
 
     # -- internals -------------------------------------------------------------------------
