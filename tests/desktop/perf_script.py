@@ -7,11 +7,20 @@ as the network thread would deliver them) and times, on the Tk thread, what a us
 feels: loading the room, a new message arriving, a keystroke in the input box,
 scrolling by lines and by pages, jumping anywhere, paging older history in, switching
 rooms. Runs on its own Xvfb unless DISPLAY is set (or always with --xvfb).
+
+Paging up to the first message and back down is timed two ways: each page (the scroll
+and everything Tk then does until it is idle), and each step of Tk's event loop on the
+way (one event, or the idle callbacks due: what keeps the window from answering input
+while it runs), the figure the bound of 100 ms is on. Both are also given for each tenth
+of the way, beside the machine's load average then. `--profile FILE` runs the paging
+under cProfile and writes its statistics to FILE (read them with `python -m pstats`).
 """
 
 from __future__ import annotations
 
+import _tkinter
 import argparse
+import cProfile
 import json
 import os
 import random
@@ -43,13 +52,30 @@ def _percentiles(samples: list[float]) -> dict[str, float]:
     }
 
 
+def _by_tenth(samples: list[tuple[float, float, float]]) -> list[dict[str, Any]]:
+    """(time, seconds, load) samples in ten equal runs: count, over 100 ms, longest."""
+    out = []
+    n = len(samples)
+    for i in range(10):
+        part = samples[i * n // 10 : (i + 1) * n // 10] or [(0.0, 0.0, 0.0)]
+        out.append(
+            {
+                "steps": len(part),
+                "over_100ms": sum(d > 0.1 for _, d, _ in part),
+                "longest_ms": round(max(d for _, d, _ in part) * 1000, 1),
+                "load": round(sum(x for _, _, x in part) / len(part), 1),
+            }
+        )
+    return out
+
+
 def _time(fn: Callable[[], Any]) -> float:
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
 
 
-def run(count: int) -> dict[str, Any]:
+def run(count: int, profile: Path | None = None) -> dict[str, Any]:
     from chinwag.client.events import (
         LoggedIn,
         MessagesLoaded,
@@ -184,18 +210,86 @@ def run(count: int) -> dict[str, Any]:
         text = main.timeline.text
         results["newest_chunk"] = interactions()
 
-        def reveal_all() -> int:
-            chunks = 0
-            while main.timeline.reveal_older(rs):
-                root.update_idletasks()
-                chunks += 1
-            return chunks
+        loop_steps: list[tuple[float, float, float]] = []
+        #: The CPU time of each step (this thread's, which a busy machine does not
+        #: stretch as it does the wall time: Tk draws in this thread).
+        loop_cpu: list[float] = []
 
+        def page(amount: int) -> float:
+            """Scroll a page as the wheel or the key would, then run Tk's event loop
+            until it is idle, timing each of its steps; the time of the whole page."""
+            load = os.getloadavg()[0]
+            start, cpu = time.perf_counter(), time.thread_time()
+            text.yview_scroll(amount, "pages")  # the handler of the user's scroll
+            at = time.perf_counter()
+            loop_steps.append((start, at - start, load))
+            loop_cpu.append(time.thread_time() - cpu)
+            while True:
+                begin, cpu = time.perf_counter(), time.thread_time()
+                if not root.tk.dooneevent(_tkinter.ALL_EVENTS | _tkinter.DONT_WAIT):
+                    break
+                at = time.perf_counter()
+                loop_steps.append((begin, at - begin, load))
+                loop_cpu.append(time.thread_time() - cpu)
+            root.update()  # whatever is left (nothing, but a timer not yet due)
+            return time.perf_counter() - start
+
+        def reveal_all() -> list[float]:
+            """Page up until the first message is drawn, as a user scrolls: each page
+            (the scroll, and the older chunk drawn when it reaches the top) is timed."""
+            samples = []
+            while main.timeline._starts[0][1] > rs.seqs[0] or text.index("@0,0") != "1.0":
+                samples.append(page(-1))
+            return samples
+
+        profiler = cProfile.Profile() if profile is not None else None
+        if profiler is not None:
+            profiler.enable()
         start = time.perf_counter()
-        chunks = reveal_all()
+        chunk_times = reveal_all()
         results["scroll_to_top_all_chunks_ms"] = round((time.perf_counter() - start) * 1000, 1)
-        results["chunks"] = chunks
-        results["all_drawn"] = interactions()
+        results["steps_up"] = len(chunk_times)
+        results["chunk"] = _percentiles(chunk_times or [0.0])
+        results["steps_over_100ms_up"] = sum(t > 0.1 for t in chunk_times)
+        up_steps = list(loop_steps)
+        results["loop_up"] = {
+            **_percentiles([d for _, d, _ in up_steps]),
+            "steps": len(up_steps),
+            "over_100ms": sum(d > 0.1 for _, d, _ in up_steps),
+            "by_tenth": _by_tenth(up_steps),
+            "cpu": _percentiles(loop_cpu),
+        }
+        if profiler is not None and profile is not None:
+            profiler.disable()
+            profiler.dump_stats(profile)
+        results["all_drawn"] = interactions()  # at the very top, the window drawn there
+
+        def reveal_down() -> list[float]:
+            samples = []
+            # By line, not by fraction: Tk's fractions are estimates on fresh lines.
+            while not (main.timeline.newest_drawn and main.timeline._end_in_view()):
+                samples.append(page(1))
+            return samples
+
+        main.timeline.show(rs)  # newest again; then to the top once more, and back down
+        reveal_all()
+        loop_steps.clear()
+        loop_cpu.clear()
+        start = time.perf_counter()
+        down = reveal_down()
+        results["scroll_to_bottom_all_chunks_ms"] = round((time.perf_counter() - start) * 1000, 1)
+        results["chunk_down"] = _percentiles(down or [0.0])
+        results["steps_down"] = len(down)
+        results["steps_over_100ms_down"] = sum(t > 0.1 for t in down)
+        results["loop_down"] = {
+            **_percentiles([d for _, d, _ in loop_steps]),
+            "steps": len(loop_steps),
+            "over_100ms": sum(d > 0.1 for _, d, _ in loop_steps),
+            "by_tenth": _by_tenth(loop_steps),
+            "cpu": _percentiles(loop_cpu),
+        }
+        text.yview_moveto(0.0)  # scrolled up a little: a window away from the end
+        root.update()
 
         def switch() -> None:
             app._render(state.select("lan"))
@@ -203,10 +297,9 @@ def run(count: int) -> dict[str, Any]:
 
         results["switch_room_ms"] = round(_time(switch) * 1000, 1)
         lan = state.rooms["lan"]
-        while main.timeline.reveal_older(lan):
-            root.update_idletasks()
-        text.yview_moveto(0.0)
-        root.update()
+        while main.timeline._starts[0][1] > lan.seqs[0]:
+            text.yview_moveto(0.0)
+            root.update()
 
         def older_page() -> None:
             app._render(state.apply(MessagesLoaded("lan", other[:100], "history", False)))
@@ -225,6 +318,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--xvfb", action="store_true", help="use a private Xvfb even if DISPLAY is set"
     )
+    parser.add_argument(
+        "--profile", type=Path, help="cProfile the paging up, statistics written to this file"
+    )
     args = parser.parse_args(argv)
     xvfb = None
     if args.xvfb or not os.environ.get("DISPLAY"):
@@ -233,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
         xvfb, display = start_xvfb()
         os.environ["DISPLAY"] = display
     try:
-        results = run(args.messages)
+        results = run(args.messages, args.profile)
     finally:
         if xvfb is not None:
             xvfb.terminate()
@@ -243,16 +339,39 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"chinwag desktop with {results['messages']:,} messages in a room")
     print(f"  apply them to the state                 {results['state_apply_ms']:>8} ms")
-    print(f"  open the room (newest 300 drawn)        {results['draw_room_ms']:>8} ms")
+    print(f"  open the room (newest chunk drawn)        {results['draw_room_ms']:>8} ms")
     print(f"  switch to another room that size        {results['switch_room_ms']:>8} ms")
-    print(
-        f"  scroll to the very top ({results['chunks']} chunks drawn)"
-        f"   {results['scroll_to_top_all_chunks_ms']:>8} ms in all"
-    )
+    for way, key, steps, over, total in (
+        ("up to the first", "chunk", "steps_up", "steps_over_100ms_up",
+         "scroll_to_top_all_chunks_ms"),
+        ("back down to the newest", "chunk_down", "steps_down", "steps_over_100ms_down",
+         "scroll_to_bottom_all_chunks_ms"),
+    ):  # fmt: skip
+        v = results[key]
+        print(
+            f"  page {way}: {results[steps]:,} steps in {results[total]:,} ms; each step"
+            f" {v['median_ms']} ms median, {v['p95_ms']} p95, {v['max_ms']} max;"
+            f" {results[over]} over 100 ms"
+        )
+    for way, key in (("up", "loop_up"), ("down", "loop_down")):
+        v = results[key]
+        print(
+            f"  Tk event-loop steps paging {way}: {v['steps']:,}; {v['median_ms']} ms median,"
+            f" {v['p95_ms']} p95, {v['max_ms']} max; {v['over_100ms']} over 100 ms"
+        )
+        tenths = "; ".join(
+            f"{t['over_100ms']} ({t['longest_ms']:.0f} ms, load {t['load']})" for t in v["by_tenth"]
+        )
+        print(f"    over 100 ms in each tenth (longest, load average): {tenths}")
+        c = v["cpu"]
+        print(
+            f"    CPU time of a step: {c['median_ms']} ms median, {c['p95_ms']} p95,"
+            f" {c['max_ms']} max"
+        )
     print(f"  a page of 100 older messages arrives    {results['older_page_in_ms']:>8} ms")
     for phase, title in (
         ("newest_chunk", "just after opening the room"),
-        ("all_drawn", "after scrolling to the very top"),
+        ("all_drawn", "at the very top, after scrolling all the way up"),
     ):
         r = results[phase]
         drawn = f"{r['messages_drawn']:,} messages, {r['lines_drawn']:,} lines drawn"

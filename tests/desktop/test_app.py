@@ -297,7 +297,7 @@ def test_older_history_loads_on_scroll_to_top(
 ) -> None:
     """Scrolling up draws older held messages chunk by chunk, then pages the server's
     history in; the view keeps its place and the whole room reads in order, once."""
-    monkeypatch.setattr("chinwag.desktop.timeline.CHUNK", chunk)
+    monkeypatch.setattr("chinwag.desktop.window.CHUNK", chunk)
     bob = other("bob")
 
     async def fill() -> None:
@@ -440,12 +440,15 @@ def test_create_join_dm_and_invite_through_the_dialogs(
     create.topic.set("Saturday")
     create.private.set(True)
     create.ok.invoke()
-    pump_until(root, lambda: app.state.current == "lan-party", what="the new room")
+    current = lambda: app.state.rooms.get(app.state.current or "")  # noqa: E731
+    pump_until(root, lambda: (rs := current()) and rs.room.name == "LAN Party", what="the room")
     assert not create.top.winfo_exists()
-    assert app.state.rooms["lan-party"].room.kind == "private"
+    party = current()
+    assert party is not None and party.room.kind == "private"
+    assert party.id.startswith("p:")  # a private room's id says nothing of its name
     assert app.main is not None and app.main.topic.cget("text").startswith("Private room")
 
-    invite = app.invite_dialog("lan-party")
+    invite = app.invite_dialog(party.id)
     invite.filter.set("c")
     assert invite.tree.get_children() == ("cy",)
     invite.ok.invoke()

@@ -32,6 +32,11 @@ def seq_of(app: DesktopApp, body: str) -> int:
     return int(pump_until(app.root, stored, what=f"{body!r} stored")[0])
 
 
+#: What every text message's menu starts with; then "Pin to the room" for those who may.
+CONVERSE = ["Reply", "Reply in thread", "Add a reaction…"]
+PIN = "Pin to the room"
+
+
 def right_click(app: DesktopApp, seq: int, shown: list[tk.Menu]) -> list[str]:
     """Right-click the last line of message `seq`; the labels of the menu it opens."""
     assert app.main is not None
@@ -124,14 +129,15 @@ def test_edit_own_message_by_menu_and_by_up_in_the_empty_box(
     pump_until(root, lambda: "hi ada\n" in timeline_text(app), what="bob's message")
     mine, theirs = seq_of(app, "helo everyone"), seq_of(app, "hi ada")
 
-    # Someone else's message: copy it, nothing more (ada moderates nothing here).
-    assert right_click(app, theirs, menus) == ["Copy text"]
+    # Someone else's message: reply, react, copy it, nothing more (ada moderates nothing
+    # here).
+    assert right_click(app, theirs, menus) == [*CONVERSE, "Copy text"]
     choose(menus[-1], "Copy text")
     assert root.clipboard_get() == "hi ada"
     assert app.edit_message("general", theirs) is None
 
     # One's own: Edit… opens the text; Escape cancels and changes nothing.
-    assert right_click(app, mine, menus) == ["Copy text", "Edit…", "Delete…"]
+    assert right_click(app, mine, menus) == [*CONVERSE, "Copy text", "Edit…", "Delete…"]
     picked = main.timeline.text.tag_ranges("picked")
     assert picked and main.timeline.text.get(*picked).strip().endswith("helo everyone")
     choose(menus[-1], "Edit…")
@@ -213,7 +219,7 @@ def test_others_edits_show_live_and_a_moderator_deletes(
     assert "see you at 8" not in timeline_text(app)
 
     # An admin may delete bob's message, never edit it.
-    assert right_click(app, said.seq, menus) == ["Copy text", "Delete…"]
+    assert right_click(app, said.seq, menus) == [*CONVERSE, PIN, "Copy text", "Delete…"]
     choose(menus[-1], "Delete…")
     dialog = next(d for d in app.dialogs if isinstance(d, DeleteMessageDialog))
     press(app, dialog.top, "<Escape>")  # cancelled: still there

@@ -190,3 +190,40 @@ def test_login_error_sentences() -> None:
     assert say(ConnectionLost("Cannot reach chat.lan: connection refused.")).startswith(
         "Cannot reach chat.lan"
     )
+
+
+def test_attachments_are_laid_out_before_their_bytes_arrive() -> None:
+    from chinwag.desktop.rows import THUMB_SLOT
+    from chinwag.desktop.thumbs import display_size
+    from chinwag.protocol.types import Attachment
+
+    photo = Attachment(
+        id="p1",
+        name="harbour.jpg",
+        size=482_113,
+        content_type="image/jpeg",
+        width=1600,
+        height=1200,
+        thumbnail="p1.t320",
+        preview="p1.t1280",
+    )
+    pdf = Attachment(id="d1", name="minutes.pdf", size=90_211, content_type="application/pdf")
+    lay = layout()
+    runs = lay.message(msg(1, body="", attachments=[photo, pdf]), None)
+    text = text_of(runs)
+    # No empty body line; the picture's slot on a line of its own, then its name line.
+    assert text == (
+        f"Yesterday\nBob  09:00\n{THUMB_SLOT}\n"
+        "harbour.jpg  482 KB  Open  Save\nminutes.pdf  90 KB  Save\n"
+    )
+    assert count_lines(runs) == text.count("\n")
+    slot = next(tags for piece, tags in runs if piece == THUMB_SLOT)
+    assert "thumbslot" in slot and "file:p1" in slot
+    assert ("Save", ("action", "save:d1")) in runs
+    assert lay.attachments == {"p1": photo, "d1": pdf}
+    assert display_size(photo) == (320, 240)
+    tall = Attachment(id="t", name="t.png", size=1, content_type="image/png", width=100, height=900)
+    assert display_size(tall) == (27, 240)
+    # A caption keeps its body line above the files.
+    captioned = text_of(lay.message(msg(2, body="the plan", attachments=[pdf]), None))
+    assert captioned.endswith("the plan\nminutes.pdf  90 KB  Save\n")

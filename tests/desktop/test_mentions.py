@@ -97,6 +97,10 @@ def test_worth_telling_follows_the_choice() -> None:
     assert worth_telling(plain, dm=True, me="ada", notify_of=MENTIONS)
     assert worth_telling(named, dm=False, me="ada", notify_of=MENTIONS)
     assert worth_telling(plain, dm=False, me="ada", notify_of=EVERY)
+    # @room and @here tell everyone only with the server's flag
+    assert not worth_telling(msg("@room lunch?"), dm=False, me="ada", notify_of=MENTIONS)
+    flagged = msg("@room lunch?", mentions_all="room")
+    assert worth_telling(flagged, dm=False, me="ada", notify_of=MENTIONS)
 
 
 # -- the real app, under Xvfb ----------------------------------------------------------------

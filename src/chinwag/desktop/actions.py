@@ -15,6 +15,7 @@ from chinwag.client.errors import ClientError, RequestError
 from chinwag.client.events import SendFailed, Status
 from chinwag.client.model import Update
 from chinwag.client.state import ChatState
+from chinwag.desktop.conversing import ConversationActions
 from chinwag.desktop.dialogs import (
     CreateRoomDialog,
     Done,
@@ -24,13 +25,15 @@ from chinwag.desktop.dialogs import (
     people,
     public_rooms,
 )
-from chinwag.desktop.editing import MessageActions
 from chinwag.desktop.main_window import MainWindow, popup
 from chinwag.desktop.network import Network
 from chinwag.desktop.prefs import Prefs, Unsent
+from chinwag.desktop.sanctions import SanctionsDialog
 from chinwag.desktop.search import LIMIT, SearchDialog, Searched
 from chinwag.desktop.settings import SettingsDialog
 from chinwag.desktop.theme import Palette
+from chinwag.desktop.wording import short_address
+from chinwag.protocol.types import Message
 
 
 def _reason(error: BaseException | None) -> str | None:
@@ -43,7 +46,11 @@ def _reason(error: BaseException | None) -> str | None:
     return str(error)
 
 
-class UserActions(MessageActions):
+class UserActions(ConversationActions):
+    #: The last person menu shown (from a click or the keyboard).
+    menu_shown: tk.Menu | None = None
+    #: The message each send in progress replies to, by its client_msg_id.
+    replying: dict[str, int]
     root: Any
     state: ChatState
     network: Network
@@ -71,7 +78,12 @@ class UserActions(MessageActions):
     def select_room(self, room_id: str) -> None:
         if room_id in self.state.rooms:
             self._render(self.state.select(room_id))
-            if self.main is not None:
+            # Moving through the room list with the arrow keys stays in the list.
+            try:
+                focus = self.root.focus_get()
+            except KeyError:  # the focus is in a window Tk made itself (a drop-down list)
+                focus = None
+            if self.main is not None and focus is not self.main.rooms.tree:
                 self.main.composer.text.focus_set()
 
     def _ensure_members(self, room_id: str) -> None:
@@ -98,11 +110,14 @@ class UserActions(MessageActions):
         self._render(self.state.set_view(at_bottom=at_bottom))
 
     # -- sending ---------------------------------------------------------------------------
-    def send(self, body: str) -> None:
+    def send(self, body: str, reply_to: int | None = None) -> None:
+        """Send `body` to the room on screen (replying to message `reply_to`)."""
         room = self.state.current
         if room is None:
             return
         cmid = Client.new_client_msg_id()
+        if reply_to is not None:
+            self.replying[cmid] = reply_to  # kept for a retry
         self._render(self.state.add_pending(room, cmid, body, int(time.time() * 1000)))
         self._queue(room, body, cmid)
         if self.main is not None:
@@ -110,8 +125,10 @@ class UserActions(MessageActions):
             self.main.timeline.scroll_to_bottom()
 
     def _queue(self, room: str, body: str, cmid: str) -> None:
+        reply_to = self.replying.get(cmid)
+
         async def queue(client: Client) -> str:
-            return client.queue_send(room, body, cmid)
+            return client.queue_send(room, body, cmid, reply_to=reply_to)
 
         def done(_result: Any, error: BaseException | None) -> None:
             if error is not None:
@@ -184,6 +201,7 @@ class UserActions(MessageActions):
     def user_menu(self, username: str, x: int, y: int) -> None:
         menu = self.build_user_menu(username)
         if menu.index("end") is not None:
+            self.menu_shown = menu
             popup(menu, x, y)
 
     def build_user_menu(self, username: str) -> tk.Menu:
@@ -288,6 +306,7 @@ class UserActions(MessageActions):
             return
         menu = tk.Menu(self.root, tearoff=False)
         me = self.state.me
+        menu.add_command(label="Pinned messages…", command=lambda: self.pins_dialog(rs.id))
         if rs.room.kind != "dm":
             menu.add_command(label="Invite someone…", command=lambda: self.invite_dialog(rs.id))
             owner = rs.room.owner and me and rs.room.owner.lower() == me.username.lower()
@@ -295,11 +314,19 @@ class UserActions(MessageActions):
                 menu.add_command(
                     label="Edit name and topic…", command=lambda: self.edit_room(rs.id)
                 )
+            if (me and me.admin) or owner:
+                menu.add_command(
+                    label="Mutes and bans here…", command=lambda: self.sanctions_dialog(rs.id)
+                )
+        if me and me.admin:
+            menu.add_command(
+                label="Mutes and bans on the server…", command=lambda: self.sanctions_dialog(None)
+            )
         if rs.room.kind != "dm" and rs.id != "general":
             menu.add_separator()
             menu.add_command(label="Leave the room", command=lambda: self.leave(rs.id))
         if rs.room.kind == "dm":
-            menu.add_command(label="No settings for direct messages", state="disabled")
+            menu.add_command(label="No other settings for direct messages", state="disabled")
         popup(menu, x, y)
 
     def invite_dialog(self, room_id: str) -> PickDialog:
@@ -328,6 +355,28 @@ class UserActions(MessageActions):
         self.dialogs.append(dialog)
         return dialog
 
+    def sanctions_dialog(self, room: str | None) -> SanctionsDialog:
+        """The mutes and bans in force in `room` (None: server-wide), to lift them."""
+        where = f"in #{self.state.room_title(room)}" if room else "on the whole server"
+
+        def fetch(done: Callable[[Any, str | None], None]) -> None:
+            self._do(lambda client: client.moderation(room), done)
+
+        def lift(kind: str, username: str, done: Done) -> None:
+            async def call(client: Client) -> None:
+                if kind == "mutes":
+                    await client.mute(username, 0, room=room)
+                else:
+                    await client.unban(username, room=room)
+
+            self._do(call, lambda _r, error: done(error))
+
+        dialog = SanctionsDialog(
+            self.root, self.palette, where, fetch, lift, lambda: time.time() * 1000
+        )
+        self.dialogs.append(dialog)
+        return dialog
+
     def leave(self, room_id: str) -> None:
         self._do(lambda client: client.leave(room_id), lambda _r, _e: None)
 
@@ -341,16 +390,19 @@ class UserActions(MessageActions):
                 dialog.focus_query()
                 return dialog
 
-        def search(query: str, room: str | None, done: Searched) -> None:
-            self._do(lambda client: client.search(query, room=room, limit=LIMIT), done)
+        def search(query: str, room: str | None, has_file: bool, done: Searched) -> None:
+            self._do(
+                lambda client: client.search(query, room=room, has_file=has_file, limit=LIMIT),
+                done,
+            )
 
-        def open_room(room_id: str) -> bool:
-            if room_id not in self.state.rooms:
+        def open_message(msg: Message) -> bool:
+            if msg.room not in self.state.rooms:
                 return False
-            self.select_room(room_id)
+            self.jump_to(msg.room, msg.seq)
             return True
 
-        dialog = SearchDialog(self.root, self.palette, self.state, search, open_room)
+        dialog = SearchDialog(self.root, self.palette, self.state, search, open_message)
         self.dialogs.append(dialog)
         return dialog
 
@@ -363,7 +415,7 @@ class UserActions(MessageActions):
             self,
             display_name=me.display_name if me else "",
             color=me.color if me else "#3b82f6",
-            account=f"Logged in as @{me.username if me else '?'} on {self.server}",
+            account=f"Logged in as @{me.username if me else '?'} on {short_address(self.server)}",
             theme=self.prefs.theme,
             notifications=self.prefs.notifications,
             sound=self.prefs.sound,

@@ -19,16 +19,20 @@ from chinwag.client.address import AddressError, server_url
 from chinwag.client.events import TERMINAL, RoomsLoaded, Status, StatusChanged
 from chinwag.client.model import Update
 from chinwag.client.state import ChatState
+from chinwag.core.markup import plain_text
 from chinwag.desktop import boot
 from chinwag.desktop.actions import UserActions
+from chinwag.desktop.dnd import enable_drop
 from chinwag.desktop.login import LoginView
 from chinwag.desktop.main_window import MainWindow
 from chinwag.desktop.mentions import worth_telling
 from chinwag.desktop.network import EventItem, Network, ResultItem
 from chinwag.desktop.notify import Notifier
 from chinwag.desktop.prefs import Prefs, Session
+from chinwag.desktop.rows import bidi_as_text
 from chinwag.desktop.theme import Palette, palette_for, theme_name
-from chinwag.desktop.wording import login_error
+from chinwag.desktop.uploads import FileActions, Upload
+from chinwag.desktop.wording import login_error, probe_text, short_address
 from chinwag.protocol.replies import AuthOk
 
 log = logging.getLogger("chinwag.desktop")
@@ -47,7 +51,7 @@ _ITEM_LAYOUT = [
 BATCH_SECONDS = 0.03
 
 
-class DesktopApp(UserActions):
+class DesktopApp(UserActions, FileActions):
     def __init__(
         self,
         prefs: Prefs,
@@ -70,11 +74,16 @@ class DesktopApp(UserActions):
         self.network = Network(self.inbox, **(client_options or {}))
         self.network.start()
         self.state = ChatState()
+        self.threads_asked: set[str] = set()
+        self.replying: dict[str, int] = {}
         self.generation = 0
         self.server = prefs.server
         self.login_view: LoginView | None = None
         self.main: MainWindow | None = None
         self.dialogs: list[Any] = []
+        self.uploads: list[Upload] = []
+        self.drop_enabled = False
+        self._notices: list[str] = []
         self.palette: Palette = palette_for(self.root.style, prefs.theme)
         self.closed = False
         self._logging_out = False
@@ -95,6 +104,7 @@ class DesktopApp(UserActions):
     # -- the two windows -------------------------------------------------------------------
     def show_login(self, error: str = "") -> None:
         self._close_views()
+        self._notices.clear()
         view = LoginView(
             self.root,
             server=self.prefs.server,
@@ -112,12 +122,20 @@ class DesktopApp(UserActions):
 
     def show_main(self) -> None:
         self._close_views()
-        account = f"@{self.prefs.username} · {self.server}"
+        account = f"@{self.prefs.username} · {short_address(self.server)}"
         self.main = MainWindow(self.root, self.state, self, account)
         self.main.frame.pack(fill="both", expand=True)
         self.main.apply_theme(self.palette)
+        self.main.timeline.thumbs.fetch = self.fetch_thumb
+        self.main.timeline.layout.pending_reply = self.replying.get
+        self.drop_enabled = enable_drop(
+            self.root, [self.main.timeline.text, self.main.composer.text], self.dropped
+        )
         self.main.composer.max_body = self.state.hello.max_body if self.state.hello else 4000
         self.main.composer.text.focus_set()
+        notices, self._notices = self._notices, []
+        if notices:
+            self.main.show_notice("\n".join(notices[-3:]))
         if self.state.current:
             self._ensure_members(self.state.current)
         self._title()
@@ -132,6 +150,7 @@ class DesktopApp(UserActions):
         if self.main is not None:
             self.main.destroy()
             self.main = None
+            self.uploads.clear()
 
     # -- logging in ------------------------------------------------------------------------
     def probe(self, server: str) -> None:
@@ -144,9 +163,7 @@ class DesktopApp(UserActions):
             view = self.login_view
             if view is None or view.server_var.get().strip() != server:
                 return
-            view.show_server(
-                hello, "" if error is None else "Not reachable yet (wss://host:port for TLS)."
-            )
+            view.show_server(hello, "" if error is None else probe_text(error, server))
 
         self.network.probe(server, done)
 
@@ -199,6 +216,7 @@ class DesktopApp(UserActions):
     def _new_session(self, server: str, username: str) -> None:
         self.server = server
         self.state = ChatState(read_marks=self.prefs.marks_for(server, username))
+        self.threads_asked = set()
         self.generation = self.network.new_client(server)
         self._unsent_due = True
 
@@ -274,10 +292,14 @@ class DesktopApp(UserActions):
 
     def _render(self, update: Update) -> None:
         if self.main is None:
+            self._notices += update.notices  # shown with the main window
             return
         if update.current and self.state.current:
             self._ensure_members(self.state.current)
         self.main.render(update)
+        self.sync_thread(update)
+        if self.state.current and (update.current or self.state.current in update.timelines):
+            self.ensure_threads(self.state.current)
         if update.rooms or update.current:
             self._title()
         if update.notify:
@@ -315,14 +337,15 @@ class DesktopApp(UserActions):
             who = self.state.display_name(messages[-1].sender)
             rs = self.state.rooms.get(room)
             where = who if rs and rs.room.kind == "dm" else f"{who} in #{title}"
-            body = messages[-1].body if len(messages) == 1 else f"{len(messages)} new messages"
+            last = bidi_as_text(plain_text(messages[-1].body))  # no "**" in a notification
+            body = last if len(messages) == 1 else f"{len(messages)} new messages"
             self.notifier.notify(room, where, body)
 
     def show_notice(self, text: str) -> None:
         if self.main is not None:
             self.main.show_notice(text)
-        elif self.login_view is not None:
-            self.login_view.show_error(text)
+        else:  # logging in: news that comes with the login (a mute) waits for the window
+            self._notices.append(text)
 
     # -- focus, theme, closing -------------------------------------------------------------
     def _focus_changed(self, _event: Any) -> None:
@@ -353,6 +376,9 @@ class DesktopApp(UserActions):
         style.configure("SideMuted.TLabel", background=pal.surface, foreground=pal.muted,
                         font=("TkDefaultFont", 9))  # fmt: skip
         style.configure("Muted.TLabel", foreground=pal.muted)
+        # Where a link under the mouse really goes, at the bottom left of the timeline.
+        style.configure("LinkTip.TLabel", background=pal.surface, foreground=pal.fg,
+                        font=("TkDefaultFont", 9), borderwidth=1, relief="solid")  # fmt: skip
         style.configure("Banner.TFrame", background=pal.select_bg)
         style.configure("Banner.TLabel", background=pal.select_bg, foreground=pal.fg)
         for name in ("Rooms.Treeview", "Members.Treeview"):
@@ -363,10 +389,27 @@ class DesktopApp(UserActions):
             style.layout(name, [("Treeview.treearea", {"sticky": "nswe"})])
             style.configure(name, indent=6)
             style.layout(f"{name}.Item", _ITEM_LAYOUT)
+        # Menus and the lists that drop down from combo boxes are plain Tk widgets made
+        # when shown: the option database gives them the theme's colours.
+        for pattern, value in (
+            ("*Menu.background", pal.surface),
+            ("*Menu.foreground", pal.fg),
+            ("*Menu.activeBackground", pal.select_bg),
+            ("*Menu.activeForeground", pal.select_fg),
+            ("*Menu.disabledForeground", pal.muted),
+            ("*Menu.selectColor", pal.fg),
+            ("*Menu.relief", "flat"),
+            ("*TCombobox*Listbox.background", pal.input_bg),
+            ("*TCombobox*Listbox.foreground", pal.fg),
+            ("*TCombobox*Listbox.selectBackground", pal.select_bg),
+            ("*TCombobox*Listbox.selectForeground", pal.select_fg),
+        ):
+            self.root.option_add(pattern, value, "interactive")
         if self.login_view is not None:
             self.login_view.apply_theme(pal)
         if self.main is not None:
             self.main.apply_theme(pal)
+        self.dialogs[:] = [d for d in self.dialogs if d.top.winfo_exists()]
         for dialog in self.dialogs:
             if hasattr(dialog, "restyle"):
                 dialog.restyle(pal)

@@ -31,6 +31,24 @@ def toggle(
     return widget
 
 
+def radio(
+    parent: tk.Misc, text: str, value: str, variable: tk.Variable, command: Callable[[], Any]
+) -> ttk.Radiobutton:
+    """A radio button drawn in the accent colour when chosen."""
+    widget: ttk.Radiobutton = ttkbootstrap.Radiobutton(
+        parent, text=text, value=value, variable=variable, command=command, bootstyle="primary"
+    )
+    return widget
+
+
+def restyle(widget: tk.Misc, style: str) -> None:
+    """Draw `widget` with the images of the theme now in use: ttkbootstrap makes a
+    style's images for the theme in use when a widget asks for them, and a widget made
+    under another theme keeps the old ones (a light radio button in the dark theme
+    looks inverted)."""
+    widget.configure(bootstyle=style)  # type: ignore[call-arg]
+
+
 def scrollbar(parent: tk.Misc, command: Callable[..., Any]) -> ttk.Scrollbar:
     """A slim rounded vertical scroll bar."""
     widget: ttk.Scrollbar = ttkbootstrap.Scrollbar(
@@ -41,7 +59,11 @@ def scrollbar(parent: tk.Misc, command: Callable[..., Any]) -> ttk.Scrollbar:
 
 def window(title: str, minsize: tuple[int, int]) -> Any:
     """The application's root window (a Tk with a `style` attribute)."""
-    return ttkbootstrap.Window(title=title, minsize=minsize)
+    root = ttkbootstrap.Window(title=title, minsize=minsize)
+    # ttkbootstrap gives buttons Enter but takes Space away from them; Space is how a
+    # keyboard presses the focused button everywhere else.
+    root.bind_class("TButton", "<Key-space>", "ttk::button::activate %W")
+    return root
 
 
 def toplevel(title: str) -> tk.Toplevel:

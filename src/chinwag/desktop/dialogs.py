@@ -13,6 +13,7 @@ from tkinter import ttk
 from typing import Any
 
 from chinwag.client.state import ChatState
+from chinwag.client.wording import plural
 from chinwag.desktop import boot
 from chinwag.desktop.theme import Palette
 
@@ -45,7 +46,20 @@ class Dialog:
         self.buttons = ttk.Frame(outer)
         self.buttons.pack(fill="x", pady=(10, 0))
         self.top.bind("<Escape>", lambda _e: self.close())
+        # Enter does what the main button does, in every dialog that has one; in a
+        # multi-line text it is left to the text.
+        self.top.bind("<Return>", self._enter)
+        self.top.bind("<KP_Enter>", self._enter)
         self.top.after_idle(self._place, root)
+
+    def _enter(self, event: Any) -> str | None:
+        submit = getattr(self, "submit", None)
+        if submit is None or isinstance(event.widget, tk.Text):
+            return None
+        if isinstance(event.widget, ttk.Button):
+            return "break"  # Enter on a focused button pressed it already (its class binding)
+        submit()
+        return "break"
 
     def _place(self, root: tk.Misc) -> None:
         self.top.update_idletasks()
@@ -96,7 +110,6 @@ class CreateRoomDialog(Dialog):
         ).pack(anchor="w")
         self.ok = self.button("Create", self.submit)
         self.button("Cancel", self.close, "secondary-outline")
-        self.top.bind("<Return>", lambda _e: self.submit())
         self.create = create
 
     def submit(self) -> None:
@@ -128,7 +141,6 @@ class PickDialog(Dialog):
         self.tree.column("info", width=200)
         self.tree.pack(fill="both", expand=True)
         self.tree.bind("<Double-1>", lambda _e: self.submit())
-        self.top.bind("<Return>", lambda _e: self.submit())
         self.ok = self.button(verb, self.submit)
         self.button("Cancel", self.close, "secondary-outline")
         self.pick = pick
@@ -172,7 +184,11 @@ def people(state: ChatState, exclude: set[str] | None = None) -> list[tuple[str,
 def public_rooms(state: ChatState) -> list[tuple[str, str, str]]:
     rooms = sorted(state.public.values(), key=lambda r: r.name.casefold())
     return [
-        (r.id, f"# {r.name}", f"{r.member_count} members" + (f" · {r.topic}" if r.topic else ""))
+        (
+            r.id,
+            f"# {r.name}",
+            plural(r.member_count, "member") + (f" · {r.topic}" if r.topic else ""),
+        )
         for r in rooms
     ]
 
@@ -184,7 +200,7 @@ class EditRoomDialog(Dialog):
         super().__init__(root, "Edit room", palette)
         self.name = self.field("Name", name)
         self.topic = self.field("Topic", topic)
-        self.button("Save", self.submit)
+        self.ok = self.button("Save", self.submit)
         self.button("Cancel", self.close, "secondary-outline")
         self.save = save
 

@@ -120,6 +120,8 @@ class LoginView:
 
     # -- what the server says about itself -------------------------------------------------
     def _server_edited(self, *_args: Any) -> None:
+        if not self.busy:
+            self.show_error("")  # an error about the old address says nothing of this one
         if self._after is not None:
             self.frame.after_cancel(self._after)
         self._after = self.frame.after(600, self._probe)

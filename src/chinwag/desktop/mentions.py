@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 
+from chinwag.desktop.conversation import mentions_everyone
 from chinwag.protocol.types import Message
 
 #: Notify of every message out of view (the default), or only of direct messages and
@@ -59,5 +60,6 @@ def mentions_me(msg: Message, me: str | None) -> bool:
 
 def worth_telling(msg: Message, *, dm: bool, me: str | None, notify_of: str) -> bool:
     """Whether to notify the user of `msg` (already known to be new, out of view, not
-    theirs): every message, or only those in a direct conversation or naming them."""
-    return notify_of == EVERY or dm or mentions_me(msg, me)
+    theirs): every message, or only those in a direct conversation, naming them, or
+    notifying the whole room (`@room`/`@here` with the server's flag)."""
+    return notify_of == EVERY or dm or mentions_me(msg, me) or mentions_everyone(msg, me)

@@ -9,6 +9,7 @@ which the Tk thread drains with `after`. Calls reach the loop through
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import dataclasses
 import logging
 import queue
@@ -18,6 +19,7 @@ from typing import Any, TypeVar
 
 from chinwag.client import Client
 from chinwag.client.events import ClientEvent
+from chinwag.client.files import Files
 
 log = logging.getLogger("chinwag.desktop")
 
@@ -48,6 +50,7 @@ class Network:
         self.client_options = client_options
         self.loop = asyncio.new_event_loop()
         self.client: Client | None = None
+        self._files: Files | None = None
         self.generation = 0
         self._thread = threading.Thread(target=self._run, name="chinwag-network", daemon=True)
 
@@ -62,8 +65,11 @@ class Network:
             self.loop.run_until_complete(self.loop.shutdown_asyncgens())
             self.loop.close()
 
-    def call(self, make: Callable[[Client], Awaitable[T]], done: Done | None = None) -> None:
-        """Run `make(client)` on the network loop; report to `done` on the Tk thread."""
+    def call(
+        self, make: Callable[[Client], Awaitable[T]], done: Done | None = None
+    ) -> concurrent.futures.Future[None]:
+        """Run `make(client)` on the network loop; report to `done` on the Tk thread.
+        Cancelling the future returned cancels the call (and reports nothing)."""
 
         async def run() -> None:
             client = self.client
@@ -80,7 +86,30 @@ class Network:
             if done is not None:
                 self.inbox.put(ResultItem(done, result, None))
 
-        asyncio.run_coroutine_threadsafe(run(), self.loop)
+        return asyncio.run_coroutine_threadsafe(run(), self.loop)
+
+    def files_call(
+        self, make: Callable[[Files], Awaitable[T]], done: Done | None = None
+    ) -> concurrent.futures.Future[None]:
+        """Like `call`, with the file endpoints of the client's server and session."""
+
+        async def run(client: Client) -> T:
+            files = self._files
+            if (
+                files is None
+                or files.token != client.token
+                or files.base != Files(client.url, None).base
+            ):
+                if files is not None:
+                    await files.close()
+                files = self._files = Files(client.url, client.token)
+            return await make(files)
+
+        return self.call(run, done)
+
+    def report(self, done: Done, value: Any) -> None:
+        """From the network loop: run `done(value, None)` on the Tk thread."""
+        self.inbox.put(ResultItem(done, value, None))
 
     def run_sync(self, fn: Callable[[Client], Any]) -> None:
         """Run a plain (non-async) client method on the network loop."""
@@ -101,6 +130,9 @@ class Network:
             old, self.client = self.client, None
             if old is not None:
                 await old.close()
+            if self._files is not None:
+                await self._files.close()
+                self._files = None
             self.client = Client(
                 server,
                 on_event=lambda ev: self.inbox.put(EventItem(generation, ev)),
@@ -114,7 +146,7 @@ class Network:
         """Connect to `server` once to read its `hello` (is registration open?)."""
 
         async def run() -> None:
-            probe = Client(server, heartbeat=None, request_timeout=5.0)
+            probe = Client(server, heartbeat=None, connect_timeout=5.0, request_timeout=5.0)
             try:
                 hello = await probe.connect()
             except Exception as exc:
@@ -134,6 +166,8 @@ class Network:
         async def shutdown() -> None:
             if self.client is not None:
                 await self.client.close()
+            if self._files is not None:
+                await self._files.close()
             tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
             for task in tasks:
                 task.cancel()

@@ -1,5 +1,6 @@
-"""Searching the messages of one's rooms: a query, this room or all of them, and the
-matches newest first; picking one opens its room.
+"""Searching the messages of one's rooms: a query (`has:file` for messages with files),
+this room or all of them, and the matches newest first; picking one opens its room at
+that message, in its surrounding history.
 
 The dialog never waits on the network: `search(query, room, done)` is asked to run the
 search and call `done(reply_or_None, error_or_None)` back on the Tk thread. A reply that
@@ -9,6 +10,7 @@ comes back after a newer search was started (or after the dialog closed) is drop
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tkinter as tk
 from collections.abc import Callable
 from tkinter import ttk
@@ -17,8 +19,10 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageTk
 
 from chinwag.client.state import ChatState
+from chinwag.core.markup import plain_text
 from chinwag.desktop import boot
 from chinwag.desktop.dialogs import Dialog
+from chinwag.desktop.rows import bidi_as_text
 from chinwag.desktop.theme import Palette
 from chinwag.protocol.types import Message
 
@@ -28,7 +32,16 @@ LIMIT = 50
 BODY_CHARS = 90
 
 Searched = Callable[[Any, str | None], None]
-Search = Callable[[str, str | None, Searched], None]
+#: (the words, the room or None, only messages with files, done)
+Search = Callable[[str, str | None, bool, Searched], None]
+_HAS_FILE = re.compile(r"(?<!\S)has:files?(?!\S)", re.IGNORECASE)
+
+
+def split_query(text: str) -> tuple[str, bool]:
+    """The words to look for, and whether `has:file` asked for messages with files."""
+    words, found = _HAS_FILE.subn(" ", text)
+    return " ".join(words.split()), found > 0
+
 
 ALL, HERE = "all", "here"
 
@@ -93,13 +106,13 @@ class SearchDialog(Dialog):
         palette: Palette,
         state: ChatState,
         search: Search,
-        open_room: Callable[[str], bool],
+        open_message: Callable[[Message], bool],
     ) -> None:
         super().__init__(root, "Search messages", palette)
         self.top.resizable(True, True)
         self.state = state
         self.run_search = search
-        self.open_room = open_room
+        self.open_message = open_message
         self.room = state.current if state.current in state.rooms else None
         self.found: dict[str, Message] = {}
         self._asked = 0  # the number of the newest search; older replies are dropped
@@ -117,15 +130,11 @@ class SearchDialog(Dialog):
         scope.pack(fill="x", pady=(0, 8))
         self.scope = tk.StringVar(value=ALL)
         here = f"This room ({room_label(state, self.room)})" if self.room else "This room"
-        self.here_button = ttk.Radiobutton(
-            scope, text=here, value=HERE, variable=self.scope, command=self._rescope
-        )
+        self.here_button = boot.radio(scope, here, HERE, self.scope, self._rescope)
         self.here_button.pack(side="left", padx=(0, 16))
         if self.room is None:
             self.here_button.state(["disabled"])
-        self.all_button = ttk.Radiobutton(
-            scope, text="All my rooms", value=ALL, variable=self.scope, command=self._rescope
-        )
+        self.all_button = boot.radio(scope, "All my rooms", ALL, self.scope, self._rescope)
         self.all_button.pack(side="left")
 
         self.status = ttk.Label(self.body, text="Type at least 2 characters, then Enter.",
@@ -158,11 +167,11 @@ class SearchDialog(Dialog):
         bar.grid(row=0, column=1, sticky="ns", padx=(4, 0))
         self.tree.configure(yscrollcommand=bar.set)
 
-        self.ok = self.button("Open room", self.submit)
+        self.ok = self.button("Go to message", self.submit)
         self.button("Close", self.close, "secondary-outline")
-        for key in ("<Return>", "<KP_Enter>"):
-            self.entry.bind(key, lambda _e: self.search())
-            self.tree.bind(key, lambda _e: self.submit())
+        for key in ("<Return>", "<KP_Enter>"):  # "break": not the dialog's Enter as well
+            self.entry.bind(key, self._search_key)
+            self.tree.bind(key, self._open_key)
         self.entry.bind("<Down>", lambda _e: self.focus_results())
         self.tree.bind("<Double-1>", self._double_click)
         for key in ("<Control-f>", "<Control-F>"):
@@ -171,8 +180,8 @@ class SearchDialog(Dialog):
 
     # -- searching -------------------------------------------------------------------------
     def search(self) -> None:
-        query = self.query.get().strip()
-        if not query:
+        query, has_file = split_query(self.query.get())
+        if not query and not has_file:
             return
         self._asked += 1
         asked = self._asked
@@ -180,7 +189,7 @@ class SearchDialog(Dialog):
         room = self.room if self.scope.get() == HERE else None
         self.error.configure(text="")
         self.status.configure(text="Searching…")
-        self.run_search(query, room, lambda reply, error: self._show(asked, reply, error))
+        self.run_search(query, room, has_file, lambda reply, error: self._show(asked, reply, error))
 
     def _rescope(self) -> None:
         if self._searched is not None and self.query.get().strip():
@@ -203,7 +212,7 @@ class SearchDialog(Dialog):
                 room_label(self.state, msg.room),
                 self.state.display_name(msg.sender),
                 when(msg.ts),
-                one_line(msg.body),
+                one_line(bidi_as_text(plain_text(msg.body))),
             )
             self.tree.insert("", "end", iid=iid, values=values)
         self.status.configure(text=summary(len(reply.messages), bool(reply.more)))
@@ -238,12 +247,20 @@ class SearchDialog(Dialog):
     def _set_open_enabled(self) -> None:
         self.ok.state(["!disabled"] if self.found else ["disabled"])
 
+    def _search_key(self, _event: object) -> str:
+        self.search()
+        return "break"
+
+    def _open_key(self, _event: object) -> str:
+        self.submit()
+        return "break"
+
     def submit(self) -> None:
         selection = self.tree.selection()
         msg = self.found.get(selection[0]) if selection else None
         if msg is None:
             return
-        if self.open_room(msg.room):
+        if self.open_message(msg):
             self.close()
         else:
             self.error.configure(text="You are no longer in that room.")
@@ -256,4 +273,6 @@ class SearchDialog(Dialog):
         self.palette = palette
         if self.top.winfo_exists():
             self._style_rows()
+            for radio in (self.here_button, self.all_button):
+                boot.restyle(radio, "primary")
             self.error.configure(foreground=palette.danger)

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from tkinter import colorchooser, ttk
 from typing import Protocol
 
+from PIL import Image, ImageDraw, ImageTk
+
 from chinwag.desktop import boot
 from chinwag.desktop.dialogs import Dialog, Done
 from chinwag.desktop.mentions import EVERY, MENTIONS
@@ -65,11 +67,18 @@ class SettingsDialog(Dialog):
         self.color = tk.StringVar(value=color)
         row = ttk.Frame(body)
         row.pack(fill="x", pady=(4, 6))
-        self.swatches: list[tk.Label] = []
+        # Each swatch is an image, not a coloured Tk label: a theme switch repaints the
+        # backgrounds of plain Tk widgets, which would blank the swatches. They take
+        # the keyboard focus (Tab), and Space or Enter picks one.
+        self.swatches: list[ttk.Label] = []
+        self._chips: dict[str, ImageTk.PhotoImage] = {}
         for swatch in SWATCHES:
-            chip = tk.Label(row, width=2, background=swatch, cursor="hand2", relief="flat", bd=2)
-            chip.pack(side="left", padx=(0, 5))
-            chip.bind("<Button-1>", self._picker(swatch))
+            chip = ttk.Label(row, cursor="hand2", takefocus=1)
+            chip.pack(side="left", padx=(0, 3))
+            for key in ("<Button-1>", "<space>", "<Return>"):
+                chip.bind(key, self._picker(swatch))
+            chip.bind("<FocusIn>", lambda _e: self._preview(), add="+")
+            chip.bind("<FocusOut>", lambda _e: self._preview(), add="+")
             self.swatches.append(chip)
         boot.button(row, "More…", self.choose, "secondary-link").pack(side="left")
         preview_row = ttk.Frame(body)
@@ -96,10 +105,11 @@ class SettingsDialog(Dialog):
         row = ttk.Frame(body)
         row.pack(fill="x", pady=(2, 4))
         ttk.Label(row, text="Theme:").pack(side="left", padx=(0, 8))
+        self.radios: list[ttk.Radiobutton] = []
         for title, mode in (("Light", LIGHT), ("Dark", DARK)):
-            ttk.Radiobutton(
-                row, text=f" {title}", value=mode, variable=self.theme, command=self._theme
-            ).pack(side="left", padx=(0, 12))
+            radio = boot.radio(row, f" {title}", mode, self.theme, self._theme)
+            radio.pack(side="left", padx=(0, 12))
+            self.radios.append(radio)
         ttk.Label(body, text="Notify me of:").pack(anchor="w", pady=(6, 2))
         self.notify_of = tk.StringVar(value=notify_of)
         self.notify_choices: dict[str, ttk.Radiobutton] = {}
@@ -107,19 +117,20 @@ class SettingsDialog(Dialog):
             ("Every message", EVERY),
             ("Direct messages and @mentions", MENTIONS),
         ):
-            radio = ttk.Radiobutton(
-                body, text=f" {text}", value=choice, variable=self.notify_of,
-                command=self._notify_of,
-            )  # fmt: skip
+            radio = boot.radio(body, f" {text}", choice, self.notify_of, self._notify_of)
             radio.pack(anchor="w", padx=(12, 0), pady=(1, 6 if choice == MENTIONS else 1))
             self.notify_choices[choice] = radio
+            self.radios.append(radio)
+        self.toggles: list[ttk.Checkbutton] = []
         self.notify = tk.BooleanVar(value=notifications)
         self.sound = tk.BooleanVar(value=sound)
         for text, var in (
             ("Desktop notifications for messages out of view", self.notify),
             ("Ring the bell when notified", self.sound),
         ):
-            boot.toggle(body, text, var, self._notifications).pack(anchor="w", pady=3)
+            toggle = boot.toggle(body, text, var, self._notifications)
+            toggle.pack(anchor="w", pady=3)
+            self.toggles.append(toggle)
 
         self.logout_button = boot.button(self.buttons, "Log out", self.logout, "danger-outline")
         self.logout_button.pack(side="left")
@@ -167,13 +178,17 @@ class SettingsDialog(Dialog):
         color = self.color.get()
         shown = readable(color, self.palette.bg) if HEX.match(color) else self.palette.fg
         self.preview.configure(text=self.name.get().strip() or "?", foreground=shown)
+        focus = self.top.focus_get() if self.top.winfo_exists() else None
         for label, swatch in zip(self.swatches, SWATCHES, strict=True):
-            selected = swatch == color.lower()
-            label.configure(
-                relief="solid" if selected else "flat",
-                highlightthickness=2 if selected else 0,
-                highlightbackground=self.palette.fg,
-            )
+            ring = swatch == color.lower()
+            key = f"{swatch}:{ring}:{label is focus}:{self.palette.mode}"
+            if key not in self._chips:
+                self._chips[key] = swatch_image(
+                    swatch,
+                    self.palette.fg if ring else None,
+                    self.palette.accent if label is focus else None,
+                )
+            label.configure(image=self._chips[key])
 
     def save_profile(self) -> None:
         self.profile_note.configure(text="Saving…", foreground=self.palette.muted)
@@ -217,4 +232,29 @@ class SettingsDialog(Dialog):
 
     def restyle(self, palette: Palette) -> None:
         self.palette = palette
+        for radio in self.radios:
+            boot.restyle(radio, "primary")
+        for toggle in self.toggles:
+            boot.restyle(toggle, "round-toggle")
+        self.account.configure(foreground=palette.muted)
         self._preview()
+
+
+def swatch_image(
+    color: str, ring: str | None, focus: str | None, size: int = 24
+) -> ImageTk.PhotoImage:
+    """A rounded square of `color`; chosen, a ring of `ring` around it; with the
+    keyboard focus, a line of `focus` under it."""
+    scale = 4
+    s = size * scale
+    img = Image.new("RGBA", (s, s), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(img)
+    if ring:
+        draw.rounded_rectangle(
+            (0, 0, s - 1, s - 1), radius=6 * scale, outline=ring, width=2 * scale
+        )
+    inset = 4 * scale
+    draw.rounded_rectangle((inset, inset, s - inset, s - inset), radius=4 * scale, fill=color)
+    if focus:
+        draw.line((inset, s - scale, s - inset, s - scale), fill=focus, width=2 * scale)
+    return ImageTk.PhotoImage(img.resize((size, size), Image.Resampling.LANCZOS))

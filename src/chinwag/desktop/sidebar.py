@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import tkinter as tk
 import tkinter.font as tkfont
 from collections.abc import Callable
@@ -16,6 +17,8 @@ from chinwag.protocol.types import User
 
 ROOMS, DMS = "section:rooms", "section:dms"
 MEMBERS, ONLINE = "section:members", "section:online"
+UNKNOWN = "note:unknown"
+UNKNOWN_TEXT = "presence unknown while offline"
 
 
 def dot_image(color: str, size: int = 10, hollow: bool = False) -> ImageTk.PhotoImage:
@@ -67,6 +70,7 @@ class _List:
         self.section = tkfont.Font(
             family=base["family"], size=max(8, abs(int(base["size"])) - 1), weight="bold"
         )
+        self.small = tkfont.Font(family=base["family"], size=max(8, abs(int(base["size"])) - 1))
         self.tree.tag_configure("section", font=self.section)
         self.tree.tag_configure("unread", font=self.bold)
         self.images: dict[str, ImageTk.PhotoImage] = {}
@@ -75,6 +79,7 @@ class _List:
         self.images = {
             "online": dot_image(pal.success),
             "offline": dot_image(pal.muted, hollow=True),
+            "unknown": dot_image(pal.border, size=8, hollow=True),
         }
 
     def sync(self, parent: str, rows: list[tuple[str, dict[str, Any]]]) -> None:
@@ -115,8 +120,7 @@ class RoomList(_List):
         dms = []
         for rs in state.dm_list():
             partner = state.dm_partner(rs.id)
-            user = state.user(partner) if partner else None
-            image = self.images.get("online" if user and user.online else "offline", "")
+            image = self.images.get(state.presence(partner) if partner else "offline", "")
             row = self._row(rs.id, " " + state.room_title(rs.id), rs.unread, rs.unread_more)
             row["image"] = image
             dms.append((rs.id, row))
@@ -180,6 +184,10 @@ class MemberList(_List):
         self.tree.bind("<Return>", lambda e: self._selected_user(on_open))
         for button in ("<Button-3>", "<Button-2>", "<Control-Button-1>"):
             self.tree.bind(button, lambda e: self._menu_at(e, on_menu))
+        # The same menu from the keyboard, for the selected person.
+        for key in ("<Shift-F10>", "<Menu>", "<App>"):
+            with contextlib.suppress(tk.TclError):  # a key name this system lacks
+                self.tree.bind(key, lambda _e: self._menu_key(on_menu))
         self.palette: Palette | None = None
 
     @staticmethod
@@ -204,6 +212,15 @@ class MemberList(_List):
             self.tree.selection_set(iid)
             on_menu(user, event.x_root, event.y_root)
 
+    def _menu_key(self, on_menu: Callable[[str, int, int], None]) -> str:
+        selection = self.tree.selection()
+        user = self.username_of(selection[0]) if selection else None
+        if user:
+            box = self.tree.bbox(selection[0])
+            x, y = (box[0] + 24, box[1] + box[3]) if box else (10, 10)
+            on_menu(user, self.tree.winfo_rootx() + x, self.tree.winfo_rooty() + y)
+        return "break"
+
     def refresh(self) -> None:
         state = self.state
         members = state.members_of(state.current) if state.current else None
@@ -211,7 +228,12 @@ class MemberList(_List):
         online = [(f"o:{u.username}", self._row(u)) for u in state.online_users()]
         title = "MEMBERS" if members is None else f"MEMBERS — {len(rows)}"
         self.tree.item(MEMBERS, text=title)
-        self.tree.item(ONLINE, text=f"ONLINE — {len(online)}")
+        if state.presence_known:
+            self.tree.item(ONLINE, text=f"ONLINE — {len(online)}")
+        else:
+            self.tree.item(ONLINE, text="ONLINE")
+            note = {"text": f" {UNKNOWN_TEXT}", "image": self.images.get("unknown", "")}
+            online = [(UNKNOWN, {**note, "tags": ("note",)})]
         self.sync(MEMBERS, rows)
         self.sync(ONLINE, online)
 
@@ -228,7 +250,7 @@ class MemberList(_List):
             self.tree.tag_configure(tag, foreground=readable(user.color, self.palette.surface))
         return {
             "text": f" {user.display_name}{marks}",
-            "image": self.images.get("online" if user.online else "offline", ""),
+            "image": self.images.get(self.state.presence(user.username), ""),
             "tags": (tag,),
         }
 
@@ -236,3 +258,4 @@ class MemberList(_List):
         self.palette = pal
         self.make_dots(pal)
         self.tree.tag_configure("section", foreground=pal.muted)
+        self.tree.tag_configure("note", foreground=pal.muted, font=self.small)

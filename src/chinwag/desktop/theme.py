@@ -138,3 +138,12 @@ def readable(color: str, background: str, minimum: float = 3.2) -> str:
 
 def _hex(rgb: tuple[float, float, float]) -> str:
     return "#" + "".join(f"{round(max(0.0, min(1.0, c)) * 255):02x}" for c in rgb)
+
+
+def tint(color: str, background: str, amount: float) -> str:
+    """`color` laid at `amount` (0 to 1) over `background`: a soft shade of it."""
+    mixed = (
+        round(int(color[i : i + 2], 16) * amount + int(background[i : i + 2], 16) * (1 - amount))
+        for i in (1, 3, 5)
+    )
+    return "#" + "".join(f"{c:02x}" for c in mixed)

@@ -1,12 +1,11 @@
 """The timeline: one read-only Tk Text showing the current room's messages.
 
-Only the newest `CHUNK` messages of a room are drawn at first, in one `insert` call;
-scrolling to the top draws the next older chunk in front (from memory, then from the
-server's history), keeping the message that was at the top where it was. New messages
-are appended at the mark `confirmed`, which stays before the pending sends at the end.
-At the bottom, new messages scroll into view; scrolled up, the view stays put and a
-"new messages" button appears. So a room of thousands of messages costs what a few
-hundred do, except for the lines the user has actually scrolled through.
+Only the newest `CHUNK` messages of a room are drawn at first, in one `insert` call; the
+window of messages drawn then moves as the user scrolls (window.py). New messages are
+appended at the mark `confirmed`, which stays before the pending sends at the end. At
+the bottom, new messages scroll into view; scrolled up, the view stays put and a "new
+messages" button appears; scrolled far up (the newest no longer drawn), new messages
+are only counted until the newest are drawn again.
 """
 
 from __future__ import annotations
@@ -21,25 +20,19 @@ from typing import Any
 
 from chinwag.client.model import RoomState, TimelineChange
 from chinwag.client.state import ChatState
-from chinwag.desktop import boot
-from chinwag.desktop.rows import Layout, Run, count_lines, link_target, user_tag
-from chinwag.desktop.theme import Palette, readable
+from chinwag.desktop import boot, format_tags, window
+from chinwag.desktop.conversation import shown_in_room
+from chinwag.desktop.emoji import pick_family, xft_version
+from chinwag.desktop.rows import Layout, Run, count_lines, flatten, link_target, user_tag
+from chinwag.desktop.theme import Palette, readable, tint
+from chinwag.desktop.thumbs import Thumbs
+from chinwag.desktop.window import Window
 from chinwag.protocol.types import Message
 
 Callback = Callable[..., Any]
-#: How many messages are drawn at a time.
-CHUNK = 300
 
 
-def _flatten(runs: list[Run]) -> list[Any]:
-    out: list[Any] = []
-    for text, tags in runs:
-        out.append(text)
-        out.append(tags)
-    return out
-
-
-class TimelineView:
+class TimelineView(Window):
     def __init__(
         self,
         parent: tk.Misc,
@@ -50,7 +43,9 @@ class TimelineView:
         on_action: Callback,
         on_url: Callback,
         on_menu: Callback | None = None,
+        on_file: Callback | None = None,
     ) -> None:
+        self.on_file = on_file
         self.state = state
         self.on_load_older = on_load_older
         self.on_scrolled = on_scrolled
@@ -79,13 +74,16 @@ class TimelineView:
         self.frame.columnconfigure(0, weight=1)
         self.jump = ttk.Button(self.frame, text="", command=self.scroll_to_bottom)
         self.layout = Layout(state.display_name, me=self._my_name)
+        self.thumbs = Thumbs(self.text)
         self.room_id: str | None = None
         self.at_bottom = True
         #: (first line, seq) of each message drawn, ascending.
-        self._starts: list[tuple[int, int]] = []
+        self._starts = []
         self._last: Message | None = None
         self._revealing = False
         self._next_line = 2
+        #: Whether the newest message held is drawn (the window reaches the end).
+        self.newest_drawn = True
         self._make_fonts()
         self._make_tags()
 
@@ -101,6 +99,12 @@ class TimelineView:
             "italic": tkfont.Font(family=family, size=size, slant="italic"),
         }
         self.text.configure(font=self.fonts["body"])
+        x11 = self.text.tk.call("tk", "windowingsystem") == "x11"
+        self.emoji_family = pick_family(
+            tkfont.families(self.text), x11=x11, xft_version=xft_version() if x11 else None
+        )
+        if self.emoji_family is not None:
+            self.fonts["emoji"] = tkfont.Font(family=self.emoji_family, size=size + 1)
 
     def _make_tags(self) -> None:
         t, f = self.text, self.fonts
@@ -121,9 +125,23 @@ class TimelineView:
         for tag in ("url", "action"):
             t.tag_bind(tag, "<Enter>", lambda _e: self.text.configure(cursor="hand2"))
             t.tag_bind(tag, "<Leave>", lambda _e: self.text.configure(cursor="arrow"))
-        t.tag_bind("url", "<ButtonRelease-1>", self._click_url)
+        self.fonts.update(format_tags.configure_tags(t, f["body"]))
+        self.links = format_tags.LinkHover(
+            t, self.frame, self.layout.links, link_target, self.on_url
+        )
+        t.tag_configure("thumbline", spacing1=4)
+        t.tag_configure("filename", font=f["small_bold"])
+        t.tag_configure("file", font=f["small"], spacing3=4)
+        t.tag_bind("thumb", "<Enter>", lambda _e: self.text.configure(cursor="hand2"))
+        t.tag_bind("thumb", "<Leave>", lambda _e: self.text.configure(cursor="arrow"))
+        t.tag_bind("thumb", "<ButtonRelease-1>", self._click_thumb)
         t.tag_bind("action", "<ButtonRelease-1>", self._click_action)
         t.tag_configure("mention_name", font=f["name"])
+        if "emoji" in f:
+            t.tag_configure("emoji", font=f["emoji"])
+            self.layout.emoji = True
+        # A bidi control of a body, drawn as a small tinted tag (see rows.BIDI_CONTROLS).
+        t.tag_configure("bidi", font=f["small_bold"])
         t.tag_configure("picked")
         t.tag_lower("picked")  # under the others: selected text still shows
         t.tag_configure("mention", lmargin1=4, lmargin2=4)
@@ -155,6 +173,7 @@ class TimelineView:
         t.tag_configure("marker", foreground=pal.marker)
         t.tag_configure("failed", foreground=pal.danger)
         t.tag_configure("note", foreground=pal.danger)
+        t.tag_configure("bidi", foreground=pal.danger, background=tint(pal.danger, pal.bg, 0.16))
         t.tag_configure("url", foreground=pal.link)
         t.tag_configure("action", foreground=pal.link)
         t.tag_configure("picked", background=pal.surface)
@@ -162,6 +181,8 @@ class TimelineView:
         with contextlib.suppress(tk.TclError):  # the edge needs Tk 8.6.6
             t.tag_configure("mention", lmargincolor=pal.mention_edge)
         t.tag_configure("mention_name", foreground=pal.link)
+        format_tags.apply_theme(t, pal)
+        self.thumbs.background = pal.surface
         self.set_user_colors()
 
     def _my_name(self) -> str | None:
@@ -175,27 +196,34 @@ class TimelineView:
             self.text.tag_configure(user_tag(user.username), foreground=color)
 
     # -- drawing ---------------------------------------------------------------------------
-    def show(self, rs: RoomState | None, *, keep_view: bool = False) -> None:
+    def show(
+        self, rs: RoomState | None, *, keep_view: bool = False, around: int | None = None
+    ) -> None:
         """Redraw the room's newest chunk (or from the marker, or from the message at
-        the top of the view when `keep_view`)."""
+        the top of the view when `keep_view`, or around message `around`)."""
         anchor = self.top_seq() if keep_view and rs and rs.id == self.room_id else None
         self.room_id = rs.id if rs else None
         self._starts, self._last = [], None
+        self.newest_drawn = True
         args: list[Any] = []
         if rs is not None:
-            start = max(0, len(rs.seqs) - CHUNK)
-            for keep in (rs.marker_seq, anchor):
+            start = max(0, len(rs.seqs) - window.CHUNK)
+            for keep in (rs.marker_seq, anchor, around):
                 if keep is not None:
                     start = min(start, max(0, bisect.bisect_left(rs.seqs, keep) - 20))
-            args = self._runs(rs, rs.seqs[start:], 2, header=True)
+            end = min(len(rs.seqs), start + window.WINDOW)  # a marker far back: a window there
+            self.newest_drawn = end == len(rs.seqs)
+            args = self._runs(rs, rs.seqs[start:end], 2, header=True)
         t = self.text
         t.configure(state="normal")
         t.delete("1.0", "end")
         if args:
             t.insert("end", *args)
+        self._place_thumbs()
         t.mark_set("confirmed", "end-1c")
         t.mark_gravity("confirmed", "right")
-        self._draw_pending(rs)
+        if self.newest_drawn:
+            self._draw_pending(rs)
         t.configure(state="disabled")
         if anchor is not None:
             self.scroll_to_seq(anchor)
@@ -207,16 +235,22 @@ class TimelineView:
 
     def _runs(self, rs: RoomState, seqs: list[int], line: int, *, header: bool) -> list[Any]:
         """The runs of `seqs` (after `self._last`), recording where each one starts."""
-        args = _flatten(self._header(rs, seqs[0] if seqs else None)) if header else []
+        args = flatten(self._header(rs, seqs[0] if seqs else None)) if header else []
         for seq in seqs:
             msg = rs.messages[seq]
+            if not self.shown(msg):
+                continue
             runs = self.layout.message(msg, self._last, marker=seq == rs.marker_seq)
             self._starts.append((line, seq))
             line += count_lines(runs)
-            args.extend(_flatten(runs))
+            args.extend(flatten(runs))
             self._last = msg
         self._next_line = line
         return args
+
+    def shown(self, msg: Message) -> bool:
+        """Whether the room's timeline shows `msg` (a thread reply: if sent to it too)."""
+        return shown_in_room(msg)
 
     def _header(self, rs: RoomState, first: int | None) -> list[Run]:
         if first is not None and (first > rs.seqs[0] or (rs.more_before and first > 1)):
@@ -229,13 +263,22 @@ class TimelineView:
         if rs.id != self.room_id or change.reset:
             self.show(rs, keep_view=rs.id == self.room_id and not self.at_bottom)
             return
+        if not self.newest_drawn:  # scrolled far up: drawn when scrolling back down
+            if change.prepended:
+                self.reveal_older(rs)
+            self.show_jump(rs.unseen_below)
+            return
         stick = self.at_bottom
+        appended = [seq for seq in change.appended if seq in rs.messages]
+        if len(self._starts) + len(appended) > window.WINDOW:  # a big batch: draw a window anew
+            self.show(rs, keep_view=not stick)
+            return
         t = self.text
         t.configure(state="normal")
-        appended = [seq for seq in change.appended if seq in rs.messages]
         if appended:
             args = self._runs(rs, appended, self._confirmed_line(), header=False)
             t.insert("confirmed", *args)
+            self._place_thumbs()
         if change.pending or change.appended:
             self._draw_pending(rs)
         t.configure(state="disabled")
@@ -244,40 +287,6 @@ class TimelineView:
         if stick:
             t.yview_moveto(1.0)
         self.show_jump(rs.unseen_below)
-
-    def reveal_older(self, rs: RoomState) -> bool:
-        """Draw the chunk of held messages just older than those drawn, in front,
-        keeping the view where it is. False when there is none (ask the server)."""
-        if rs.id != self.room_id or not self._starts:
-            return False
-        first_seq = self._starts[0][1]
-        i = bisect.bisect_left(rs.seqs, first_seq)
-        if i == 0:
-            self._redraw_header(rs)
-            return False
-        anchor = self.top_seq()
-        chunk = rs.seqs[max(0, i - CHUNK) : i]
-        old_starts = self._starts
-        end_of_first = old_starts[1][0] if len(old_starts) > 1 else self._confirmed_line()
-        # Redraw the old first message too: its day line and grouping depend on what
-        # now comes before it.
-        self._starts, last = [], self._last
-        self._last = None
-        args = self._runs(rs, [*chunk, first_seq], 2, header=True)
-        shift = self._next_line - end_of_first
-        self._starts += [(line + shift, seq) for line, seq in old_starts[1:]]
-        self._last = last
-        t = self.text
-        t.configure(state="normal")
-        t.delete("1.0", f"{end_of_first}.0")
-        t.insert("1.0", *args)
-        t.configure(state="disabled")
-        if anchor is not None:
-            self.scroll_to_seq(anchor)
-        return True
-
-    def _confirmed_line(self) -> int:
-        return int(self.text.index("confirmed").split(".")[0])
 
     def _redraw_header(self, rs: RoomState) -> None:
         first = self._starts[0][1] if self._starts else None
@@ -297,70 +306,11 @@ class TimelineView:
             return
         args: list[Any] = []
         for i, item in enumerate(rs.pending.values()):
-            args.extend(_flatten(self.layout.pending(item, me.username, self._last, i == 0)))
+            args.extend(flatten(self.layout.pending(item, me.username, self._last, i == 0)))
         # At the mark, which must stay before what is inserted here (left gravity).
         t.mark_gravity("confirmed", "left")
         t.insert("confirmed", *args)
         t.mark_gravity("confirmed", "right")
-
-    # -- scrolling -------------------------------------------------------------------------
-    def _on_scroll(self, first: str, last: str) -> None:
-        self.scrollbar.set(first, last)
-        if float(first) <= 0.0 and float(last) >= 1.0:
-            self.scrollbar.grid_remove()
-        else:
-            self.scrollbar.grid()
-        at_bottom = float(last) >= 0.999
-        if at_bottom != self.at_bottom:
-            self.at_bottom = at_bottom
-            self.on_scrolled(at_bottom)
-        if float(first) <= 0.0 and self.room_id is not None and not self._revealing:
-            self._revealing = True
-            self.text.after_idle(self._at_top)
-
-    def _at_top(self) -> None:
-        self._revealing = False
-        rs = self.state.rooms.get(self.room_id or "")
-        if rs is not None and not self.reveal_older(rs):
-            self.on_load_older(rs.id)
-
-    def top_seq(self) -> int | None:
-        """The seq of the message at the top of the view."""
-        if not self._starts:
-            return None
-        line = int(self.text.index("@0,0").split(".")[0])
-        i = bisect.bisect_right(self._starts, (line, 2**63)) - 1
-        return self._starts[max(i, 0)][1]
-
-    def line_of(self, seq: int) -> int | None:
-        i = bisect.bisect_left(self._starts, seq, key=lambda start: start[1])
-        if i < len(self._starts) and self._starts[i][1] == seq:
-            return self._starts[i][0]
-        return None
-
-    def seq_at(self, index: str) -> int | None:
-        """The seq of the stored message drawn at Text index `index` (None: the header
-        line, a pending send, or nothing)."""
-        line = int(self.text.index(index).split(".")[0])
-        if not self._starts or line >= self._confirmed_line():
-            return None
-        i = bisect.bisect_right(self._starts, (line, 2**63)) - 1
-        return self._starts[i][1] if i >= 0 else None
-
-    def lines_of(self, seq: int) -> tuple[int, int] | None:
-        """The first line of message `seq` and the line after its last one."""
-        i = bisect.bisect_left(self._starts, seq, key=lambda start: start[1])
-        if i >= len(self._starts) or self._starts[i][1] != seq:
-            return None
-        end = self._starts[i + 1][0] if i + 1 < len(self._starts) else self._confirmed_line()
-        return self._starts[i][0], end
-
-    def reveal(self, seq: int) -> None:
-        """Scroll just enough for message `seq` to be in view."""
-        lines = self.lines_of(seq)
-        if lines is not None:
-            self.text.see(f"{lines[1] - 1}.0")
-            self.text.see(f"{lines[0]}.0")
 
     def pick(self, seq: int | None) -> None:
         """Shade message `seq` (the one a menu is open for); None clears the shade."""
@@ -369,12 +319,9 @@ class TimelineView:
         if lines is not None:
             self.text.tag_add("picked", f"{lines[0]}.0", f"{lines[1]}.0")
 
-    def scroll_to_seq(self, seq: int, above: int = 0) -> None:
-        line = self.line_of(seq)
-        if line is not None:
-            self.text.yview(f"{max(1, line - above)}.0")
-
     def scroll_to_bottom(self) -> None:
+        if not self.newest_drawn:
+            self.show(self.state.rooms.get(self.room_id or ""))
         self.text.yview_moveto(1.0)
         self.show_jump(0)
 
@@ -387,11 +334,6 @@ class TimelineView:
             self.jump.place_forget()
 
     # -- clicks ----------------------------------------------------------------------------
-    def _click_url(self, _event: Any) -> None:
-        found = self.text.tag_prevrange("url", "current + 1c")
-        if found:
-            self.on_url(link_target(self.text.get(*found)))
-
     def _context_menu(self, event: Any) -> str | None:
         seq = self.seq_at(f"@{event.x},{event.y}")
         if seq is None or self.on_menu is None or self.room_id is None:
@@ -405,3 +347,21 @@ class TimelineView:
             if kind in ("retry", "discard") and cmid:
                 self.on_action(kind, cmid)
                 return
+            if kind in ("open", "save") and cmid:
+                self.file_action(kind, cmid)
+                return
+
+    # -- attachments -----------------------------------------------------------------------
+    def _place_thumbs(self) -> None:
+        self.thumbs.place(self.text, self.layout.attachments)
+
+    def _click_thumb(self, _event: Any) -> None:
+        for tag in self.text.tag_names("current"):
+            if tag.startswith("file:"):
+                self.file_action("open", tag[5:])
+                return
+
+    def file_action(self, kind: str, file_id: str) -> None:
+        att = self.layout.attachments.get(file_id)
+        if att is not None and self.on_file is not None:
+            self.on_file(kind, att)
