@@ -35,7 +35,7 @@ async def browser() -> AsyncIterator[Browser]:
     try:
         from playwright.async_api import async_playwright
     except ImportError:
-        unavailable("the playwright package is not installed: pip install -e '.[dev]'")
+        unavailable("the playwright package is not installed: make test installs it")
         raise
     if not os.access(CHROMIUM, os.X_OK):
         unavailable(f"Chromium not found at {CHROMIUM}: apt-get install chromium")

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from playwright.async_api import Page, async_playwright
 
 from tests.server.support import WsClient
+from tests.server.support import login as ws_login
 from tests.server.support import register as ws_register
 from tests.web.support import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, WebServer
 
@@ -78,8 +79,8 @@ class Scene:
             await self.clients[name].ok("join", room="lan-party")
         await carol.ok("create_room", name="Book Club", topic="March: The Left Hand of Darkness")
         await ada.ok("join", room="book-club")
-        await ada.ok("create_room", name="Staff Room", private=True)
-        await ada.ok("invite", room="staff-room", user="carol")
+        staff = (await ada.ok("create_room", name="Staff Room", private=True))["room"]["id"]
+        await ada.ok("invite", room=staff, user="carol")
         await bob.ok("open_dm", user="ada")
         await self.clients["erin"].ok("open_dm", user="ada")
         store = self.web.ctx.store
@@ -140,7 +141,6 @@ class Scene:
 
         book = "book-club"
         book_last = await self.say(book, "carol", "Chapter 7 for next week.", self.at(0, 21, 3))
-        staff = "staff-room"
         staff_last = await self.say(
             staff, "carol", "Keys are in the usual place.", self.at(0, 21, 30)
         )
@@ -168,6 +168,13 @@ class Scene:
             await client.close()
 
 
+#: Messages that would read "invoice.pdf"... if the client let their bidi controls act.
+SPOOFS = [
+    "Here is the invoice: \u202efdp.exe",
+    "Download it from https://example.com/files/\u202efdp.exe before Friday",
+]
+
+
 async def open_as_ada(
     browser: Any, scene: Scene, read: dict[str, int], token: str, **options: Any
 ) -> Page:
@@ -186,6 +193,23 @@ async def open_as_ada(
     await page.reload()
     await page.get_by_role("textbox", name="Message #LAN Party").wait_for()
     await page.locator("#messages .msg-body", has_text="See you all on Saturday").wait_for()
+    return page
+
+
+async def open_as(browser: Any, scene: Scene, username: str, token: str, **options: Any) -> Page:
+    """`username` in Movie Night, on the real clock."""
+    context = await browser.new_context(locale="en-GB", timezone_id="Europe/London", **options)
+    page: Page = await context.new_page()
+    await page.goto(scene.web.url)
+    await page.evaluate(
+        """([token, username]) => {
+            localStorage.setItem('chinwag.token', token);
+            localStorage.setItem(`chinwag.room.${username}`, 'movie-night');
+        }""",
+        [token, username],
+    )
+    await page.reload()
+    await page.locator("#messages .msg-body", has_text="Dune again?").wait_for()
     return page
 
 
@@ -247,11 +271,72 @@ async def take(out: Path) -> None:
                         await page.context.close()
                         await asyncio.sleep(2.1)  # the server relays typing every 2 s
 
+                # Moderation, in a room of today's (the pages' clocks run true here): the
+                # lists of its mutes and bans, and the muted person's view.
+                ada = scene.clients["ada"]
+                await ada.ok("create_room", name="Movie Night", topic="Fridays, 20:00")
+                await scene.clients["bob"].ok("join", room="movie-night")
+                for name in ("dave", "erin"):  # offline: in and out again
+                    visitor = await ws_login(web.ws_url, name)
+                    await visitor.ok("join", room="movie-night")
+                    await visitor.close()
+                await scene.clients["bob"].ok(
+                    "send", room="movie-night", body="Dune again?", client_msg_id="mn1"
+                )
+                await ada.ok(
+                    "mute", user="dave", room="movie-night", seconds=3600, reason="spoilers"
+                )
+                await ada.ok("ban", user="erin", room="movie-night", reason="spam links")
+                page = await open_as(browser, scene, "ada", token, viewport=DESKTOP)
+                await page.get_by_role("button", name="Room options").click()
+                await page.get_by_role("button", name="Mutes and bans…").click()
+                await page.get_by_role("dialog").locator(".sanction").first.wait_for()
+                await page.screenshot(path=out / "web-moderation.png")
+                await page.context.close()
+                dave = await WsClient.connect(web.ws_url)
+                muted = await dave.ok("login", username="dave", password="correct horse")
+                await dave.close()
+                page = await open_as(browser, scene, "dave", muted["token"], viewport=DESKTOP)
+                await page.locator("#composer-hint", has_text="You are muted").wait_for()
+                await page.locator(".toast", has_text="You are muted").wait_for()
+                await page.mouse.move(0, 0)
+                await page.screenshot(path=out / "web-muted.png")
+                await page.context.close()
+
                 page = await open_as_ada(
                     browser, scene, read, token, viewport=DESKTOP, color_scheme="light"
                 )
                 await search(page, "saturday")
                 await page.screenshot(path=out / "web-search.png")
+                await page.context.close()
+
+                # Bidi controls drawn harmless: what the spoofs would read as is shown.
+                store = web.ctx.store  # no "joined" line at today's real time
+                when = scene.at(1, 18, 39)
+                await store.create_user(
+                    "mallory", "unused", display_name="mallory", color="#6366f1", now=when
+                )
+                await store.add_member("general", "mallory", role="member", now=when)
+                for i, body in enumerate(SPOOFS):
+                    await scene.say("general", "mallory", body, scene.at(1, 18, 40 + i))
+                page = await open_as_ada(
+                    browser, scene, read, token, viewport=DESKTOP, color_scheme="light"
+                )
+                await page.locator("#sidebar button[data-room='general']").click()
+                await page.locator("#messages .msg-body", has_text="from https").wait_for()
+                await page.mouse.move(0, 0)
+                await page.locator("#timeline").screenshot(path=out / "web-bidi.png")
+                await page.context.close()
+
+                # The server restarting: who is online is not known meanwhile.
+                page = await open_as_ada(
+                    browser, scene, read, token, viewport=DESKTOP, color_scheme="light"
+                )
+                await page.mouse.move(0, 0)
+                await web.stop()
+                await page.get_by_text("Presence unknown while offline.").wait_for()
+                await page.locator("#status-text", has_text="The server is restarting").wait_for()
+                await page.screenshot(path=out / "web-offline.png")
                 await page.context.close()
                 await browser.close()
             await login.close()

@@ -83,12 +83,17 @@ class ChatPage:
         self.page = page
         self.web = web
         self.errors: list[str] = []
+        #: More console errors that a test expects (see `Wire` in test_rules.py).
+        self.expected_console: re.Pattern[str] | None = None
         page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
         page.on("console", self._console)
 
     def _console(self, message: Any) -> None:
-        if message.type == "error" and not EXPECTED_CONSOLE.search(message.text):
-            self.errors.append(f"console: {message.text}")
+        if message.type != "error" or EXPECTED_CONSOLE.search(message.text):
+            return
+        if self.expected_console is not None and self.expected_console.search(message.text):
+            return
+        self.errors.append(f"console: {message.text}")
 
     @classmethod
     async def open(

@@ -3,6 +3,7 @@ browser needed)."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -13,6 +14,15 @@ from chinwag.server.http import WEB_DIR
 from tests.server.conftest import RunningServer
 
 JS_FILES = sorted(WEB_DIR.rglob("*.js"))
+VENDOR = WEB_DIR / "vendor"
+#: The project's own modules (the vendored libraries are checked by their checksum).
+OWN_JS = [p for p in JS_FILES if VENDOR not in p.parents]
+#: Each vendored file, as its release published it (README.md beside it says where from).
+VENDORED = {
+    "markdown-it/markdown-it.min.js": (
+        "38c70a1e7ca91ab40e2d9e6e60129851a717ed1c7d4acbbdd41bf9503791cf68"
+    ),
+}
 
 
 class _Page(HTMLParser):
@@ -110,8 +120,17 @@ def test_the_client_never_parses_data_as_html() -> None:
 
 
 def test_the_client_loads_nothing_from_elsewhere() -> None:
-    for path in [*JS_FILES, WEB_DIR / "index.html", WEB_DIR / "app.css"]:
+    for path in [*OWN_JS, WEB_DIR / "index.html", WEB_DIR / "app.css"]:
         text = path.read_text()
         assert not re.search(r"(?:src|href|url)\s*[=(]\s*[\"']?(?:https?:)?//", text), path
         assert "@import" not in text and "import(" not in text, path
     assert not list(Path(WEB_DIR).rglob("*.map"))
+
+
+def test_vendored_libraries_are_their_releases_with_their_licences() -> None:
+    found = {str(p.relative_to(VENDOR)) for p in VENDOR.rglob("*.js")}
+    assert found == set(VENDORED)
+    for name, sha256 in VENDORED.items():
+        path = VENDOR / name
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == sha256, name
+        assert (path.parent / "LICENSE").is_file() and (path.parent / "README.md").is_file()

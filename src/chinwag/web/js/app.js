@@ -8,7 +8,7 @@ import { $, fillIcons, h, icon, setText } from "./dom.js";
 import { readableColor } from "./format.js";
 import { ChatState } from "./state.js";
 import { TimelineView, avatar, richText } from "./timeline.js";
-import { MemberList, RoomList, presenceDot } from "./sidebar.js";
+import { MemberList, RoomList, presenceDot, presenceWord } from "./sidebar.js";
 import { Notifier } from "./notify.js";
 import { dmDialog, roomsDialog } from "./newchat.js";
 import { roomDialog, userDialog } from "./cards.js";
@@ -24,6 +24,10 @@ import { UnsentStore } from "./unsent.js";
 import { ReadSync } from "./reads.js";
 import { Editing } from "./edit.js";
 import { searchDialog } from "./search.js";
+import { Muting } from "./muting.js";
+import { Files } from "./files.js";
+import { Conversations } from "./conv.js";
+import { ThreadPanel } from "./thread.js";
 
 function wsUrl() {
   return `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
@@ -41,6 +45,11 @@ export class App {
     this.rooms = new Rooms(this);
     this.edit = new Editing(this);
     this.panels = new Panels();
+    this.muting = new Muting(this);
+    this.conv = new Conversations(this);
+    this.thread = new ThreadPanel(this);
+    // When a `restarting` event came (ms): the status says so until the page is back.
+    this.restarting = 0;
     this.hello = null;
     this.view = "boot";
     this.ready = false;
@@ -63,11 +72,13 @@ export class App {
     this.memberList = new MemberList(this);
     this.composer = $("composer-input");
     this.compose = new Composer(this);
+    this.files = new Files(this);
     this.login.bind();
     this.bindChat();
     const conn = this.conn;
     conn.addEventListener("hello", (e) => this.session.onHello(e.detail.frame));
     conn.addEventListener("event", (e) => handleEvent(this, e.detail.frame));
+    conn.addEventListener("refused", (e) => this.session.onRefused(e.detail));
     conn.addEventListener("close", (e) => this.session.onClose(e.detail));
     conn.addEventListener("state", () => this.renderStatus());
     conn.connect();
@@ -146,6 +157,16 @@ export class App {
     }
   }
 
+  /** Every page of a listing (see Connection.requestAll), failing as `request` does. */
+  async requestAll(type, fields, key) {
+    try {
+      return await this.conn.requestAll(type, fields, key);
+    } catch (e) {
+      if (e instanceof ConnectionLost) throw new Error("Not connected to the server. Try again in a moment.");
+      throw e;
+    }
+  }
+
   toast(text, kind = "info", ms = 6000) {
     const el = h("div", { class: `toast ${kind}` }, h("span", null, text));
     const close = h("button", { type: "button", class: "icon-btn small", "aria-label": "Dismiss" }, icon("close"));
@@ -153,6 +174,18 @@ export class App {
     el.append(close);
     $("toasts").append(el);
     setTimeout(() => el.remove(), ms);
+  }
+
+  /** Whether who is online is known now: only while connected and caught up. */
+  presenceKnown() {
+    return this.ready;
+  }
+
+  /** A user's presence: true, false, or null while it is not known (not connected). */
+  presence(username) {
+    if (!this.presenceKnown()) return null;
+    const u = this.state.user(username);
+    return !!(u && u.online);
   }
 
   roomTitle(room) {
@@ -165,6 +198,7 @@ export class App {
   onStateChange(kind, detail) {
     switch (kind) {
       case "timeline":
+        if (this.thread.isOpen) this.dirty.add("thread");
         if (detail.room === this.active) {
           this.dirty.add(detail.reset ? "timelineFull" : "timeline");
           if (detail.changed) this.changedSeqs.push(...detail.changed);
@@ -227,7 +261,7 @@ export class App {
     }
     if (this.active) {
       if (dirty.has("timelineFull") || dirty.has("timeline")) this.edit.checkGone();
-      if (dirty.has("timelineFull")) this.timeline.render({ keepScroll: !this.timeline.atBottom });
+      if (dirty.has("timelineFull")) this.timeline.render();
       else if (dirty.has("timeline")) this.timeline.update(changed);
       if (dirty.has("pending")) this.timeline.renderPending();
       if (dirty.has("members")) {
@@ -236,6 +270,7 @@ export class App {
       }
       if (dirty.has("typing")) this.renderTyping();
       if (dirty.has("header")) this.renderHeader();
+      if (dirty.has("thread")) this.thread.update(this.thread.room);
     }
     this.renderChrome();
   }
@@ -252,15 +287,16 @@ export class App {
     if (me) {
       const theme = this.effectiveTheme();
       $("me").replaceChildren(
-        h("span", { class: "member-avatar" }, avatar(me, theme, "small"), presenceDot(this.ready)),
+        h("span", { class: "member-avatar" }, avatar(me, theme, "small"), presenceDot(this.ready ? true : null)),
         h(
           "span",
           { class: "me-text" },
           h("span", { class: "me-name", css: { color: readableColor(me.color, theme) } }, me.display_name),
+          " ",
           h("span", { class: "me-sub" }, `@${me.username}`),
         ),
       );
-      $("me").setAttribute("aria-label", `Your profile: ${me.display_name} (@${me.username})`);
+      $("me").setAttribute("aria-label", `Your profile: ${me.display_name}, @${me.username}`);
     }
     const bell = $("notify-toggle");
     bell.replaceChildren(icon(this.notifier.enabled ? "bell" : "bellOff"));
@@ -275,6 +311,7 @@ export class App {
     this.memberList.render();
     this.renderTyping();
     this.compose.render();
+    this.files.render();
     this.renderChrome();
   }
 
@@ -289,13 +326,12 @@ export class App {
     }
     if (room.kind === "dm") {
       const peer = this.state.user(this.state.dmPeer(room));
+      const online = this.presence(this.state.dmPeer(room));
       title.replaceChildren(
-        h("span", { class: "member-avatar" }, avatar(peer, this.effectiveTheme(), "small"), presenceDot(peer && peer.online)),
+        h("span", { class: "member-avatar" }, avatar(peer, this.effectiveTheme(), "small"), presenceDot(online)),
         h("span", { class: "title-text" }, this.state.roomLabel(room)),
       );
-      topic.replaceChildren(
-        `@${this.state.dmPeer(room)} · ${peer && peer.online ? "online" : "offline"}`,
-      );
+      topic.replaceChildren(`@${this.state.dmPeer(room)} · ${presenceWord(online)}`);
     } else {
       title.replaceChildren(icon(room.kind === "private" ? "lock" : "hash"), h("span", { class: "title-text" }, room.name));
       topic.replaceChildren(...(room.topic ? richText(room.topic, null) : []));
@@ -325,7 +361,11 @@ export class App {
     const conn = this.conn;
     let text = "";
     let retry = false;
-    if (conn.state === "waiting") {
+    // Said for as long as a restart takes, not for a server that stays away.
+    if (this.restarting && conn.state !== "open" && Date.now() - this.restarting < 10000) {
+      text = "The server is restarting. Reconnecting in a moment…";
+      this.statusTimer = setTimeout(() => this.renderStatus(), 1000);
+    } else if (conn.state === "waiting") {
       const secs = Math.max(1, Math.ceil((conn.retryAt - Date.now()) / 1000));
       text = `No connection to the server. Retrying in ${secs} s…`;
       retry = true;
@@ -333,7 +373,8 @@ export class App {
     } else if (conn.state === "connecting") {
       text = this.view === "app" ? "Reconnecting…" : "Connecting…";
     } else if (conn.state === "stopped") {
-      text = "Disconnected from the server.";
+      // On the login page after the session ended: logging in connects again.
+      text = this.view === "login" ? "" : "Disconnected from the server.";
       retry = this.view !== "login";
     } else if (this.view === "app" && !this.ready && this.state.me) {
       text = "Catching up…";
@@ -357,6 +398,9 @@ export class App {
     });
     this.panels.bind();
     this.compose.bind();
+    this.files.bind();
+    this.conv.bind();
+    this.thread.bind();
     $("add-room").addEventListener("click", () => roomsDialog(this));
     $("add-dm").addEventListener("click", () => dmDialog(this));
     $("open-settings").addEventListener("click", () => settingsDialog(this));

@@ -5,9 +5,11 @@ import { h } from "./dom.js";
 import { plural, readableColor } from "./format.js";
 import { key } from "./state.js";
 import { avatar, richText } from "./timeline.js";
-import { presenceDot } from "./sidebar.js";
+import { presenceDot, presenceWord } from "./sidebar.js";
 import { busy, closeTo, field, formError, formStatus, modal, sentence, uid } from "./dialogs.js";
-import { moderationDialog, moderationTargets } from "./moderation.js";
+import { moderationDialog, moderationTargets, sanctionsDialog } from "./moderation.js";
+
+const sentenceCase = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 
 // -- a user's card --------------------------------------------------------------------
 
@@ -65,13 +67,13 @@ export function userDialog(app, username) {
       h(
         "div",
         { class: "user-card" },
-        h("span", { class: "member-avatar big" }, avatar(u, theme, "large"), presenceDot(u.online)),
+        h("span", { class: "member-avatar big" }, avatar(u, theme, "large"), presenceDot(app.presence(u.username))),
         h(
           "div",
           null,
           h("p", { class: "user-card-name", css: { color: readableColor(u.color, theme) } }, u.display_name),
           h("p", { class: "pick-sub" }, `@${u.username}`),
-          h("p", { class: "pick-sub" }, `${u.online ? "Online" : "Offline"}${u.admin ? " · server admin" : ""}${isMe ? " · you" : ""}`),
+          h("p", { class: "pick-sub" }, `${sentenceCase(presenceWord(app.presence(u.username)))}${u.admin ? " · server admin" : ""}${isMe ? " · you" : ""}`),
         ),
       ),
       actions.length ? h("div", { class: "actions start" }, actions) : null,
@@ -174,6 +176,18 @@ export function roomDialog(app, room) {
           },
         },
         "Moderate someone…",
+      ),
+      h(
+        "button",
+        {
+          type: "button",
+          class: "btn",
+          onclick: () => {
+            dialog.close();
+            sanctionsDialog(app, { roomId: state.canModerate(room) ? room.id : null });
+          },
+        },
+        "Mutes and bans…",
       ),
     );
   }

@@ -32,9 +32,9 @@ export class Editing {
   lastOwn(roomId) {
     const tl = this.app.state.timelines.get(roomId);
     if (!tl || !tl.loaded) return null;
-    const shown = tl.shown();
-    for (let i = shown.length - 1; i >= 0; i -= 1) {
-      if (this.canEdit(shown[i])) return shown[i];
+    for (let s = tl.last; s >= tl.first; s -= 1) {
+      const msg = tl.get(s);
+      if (msg && this.canEdit(msg)) return msg;
     }
     return null;
   }

@@ -26,6 +26,9 @@ export function handleEvent(app, frame) {
     case "message_edited":
       state.editMessage(frame.message);
       break;
+    case "message_updated":
+      state.updateMessage(frame.message);
+      break;
     case "presence":
       if (!state.user(frame.user)) app.session.refreshUsersSoon();
       state.setPresence(frame.user, frame.online);
@@ -35,7 +38,20 @@ export function handleEvent(app, frame) {
       break;
     case "room_updated": {
       const added = state.upsertRoom(frame.room);
-      if (added) app.session.loadNewest(frame.room.id).catch(() => {});
+      if (added) {
+        // A room one was just added to (a DM, an invitation): its first messages may
+        // come with its first load rather than live; they are news all the same.
+        const since = frame.room.last_seq || 0;
+        const room = frame.room.id;
+        app.session
+          .loadNewest(room)
+          .then(() => {
+            const tl = state.timelines.get(room);
+            if (!tl || !app.ready) return;
+            for (const msg of tl.msgs.values()) if (msg.seq > since) app.notifier.maybeNotify(msg);
+          })
+          .catch((e) => app.session.keepComplete(e));
+      }
       break;
     }
     case "member_joined":
@@ -61,7 +77,19 @@ export function handleEvent(app, frame) {
       }
       break;
     case "read":
-      app.reads.heard(frame.room, frame.seq);
+      if (frame.thread != null) app.conv.readThread(frame.room, frame.thread, frame.seq);
+      else app.reads.heard(frame.room, frame.seq);
+      break;
+    case "muted":
+      app.muting.onMuted(frame);
+      break;
+    case "unmuted":
+      app.muting.onUnmuted(frame);
+      break;
+    case "restarting":
+      // The connection closes next (1012); it comes back within `back_in`.
+      app.restarting = Date.now();
+      app.renderStatus();
       break;
     case "server_notice":
       app.toast(frame.text, "notice", 20000);

@@ -36,11 +36,63 @@ export function formatDay(ts, now = Date.now()) {
   return (d.getFullYear() === today.getFullYear() ? dayFmt : dayYearFmt).format(d);
 }
 
+// -- bidirectional controls ------------------------------------------------------------
+// These characters change the order in which the text after them is drawn: an override
+// makes "\u202Egnp.exe" read "exe.png", and can turn a link's text around. A message
+// keeps them, but the client never draws them: each is shown as a small visible tag
+// instead, so the text reads in the order it was typed and the trick shows.
+
+/** Each bidi control: its short name and what it is. */
+export const BIDI_CONTROLS = new Map([
+  ["\u061C", ["ALM", "Arabic letter mark"]],
+  ["\u200E", ["LRM", "left-to-right mark"]],
+  ["\u200F", ["RLM", "right-to-left mark"]],
+  ["\u202A", ["LRE", "left-to-right embedding"]],
+  ["\u202B", ["RLE", "right-to-left embedding"]],
+  ["\u202C", ["PDF", "pop directional formatting"]],
+  ["\u202D", ["LRO", "left-to-right override"]],
+  ["\u202E", ["RLO", "right-to-left override"]],
+  ["\u2066", ["LRI", "left-to-right isolate"]],
+  ["\u2067", ["RLI", "right-to-left isolate"]],
+  ["\u2068", ["FSI", "first strong isolate"]],
+  ["\u2069", ["PDI", "pop directional isolate"]],
+]);
+const BIDI_RE = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+
+export function hasBidi(text) {
+  BIDI_RE.lastIndex = 0;
+  return BIDI_RE.test(text);
+}
+
+/** Split a text into [{text}] and [{bidi: short name, title}] parts. */
+export function splitBidi(text) {
+  const parts = [];
+  let last = 0;
+  BIDI_RE.lastIndex = 0;
+  for (let m = BIDI_RE.exec(text); m; m = BIDI_RE.exec(text)) {
+    if (m.index > last) parts.push({ text: text.slice(last, m.index) });
+    const [short, name] = BIDI_CONTROLS.get(m[0]);
+    const code = m[0].codePointAt(0).toString(16).toUpperCase().padStart(4, "0");
+    parts.push({ bidi: short, title: `U+${code} ${name}: a hidden character that changes the order text is drawn in, shown instead` });
+    last = m.index + 1;
+  }
+  if (last < text.length) parts.push({ text: text.slice(last) });
+  return parts;
+}
+
+/** The text with each bidi control written out as [RLO], [PDI], ...: for plain-text
+ * places (desktop notifications) that cannot show a tag. */
+export function bidiAsText(text) {
+  return text.replace(BIDI_RE, (ch) => `[${BIDI_CONTROLS.get(ch)[0]}]`);
+}
+
 // http(s) URLs only; anything else stays text.
 const URL_RE = /\bhttps?:\/\/[^\s<>"'`]+/gi;
 const TRAILING = /[.,;:!?'"*_~]+$/;
 
-/** Split a text into [{text}] and [{url, text}] parts. */
+/** Split a text into [{text}] and [{url, text}] parts. A link whose text holds a bidi
+ * control is shown as its real address (`odd`): the control is percent-encoded there,
+ * so it neither hides nor reorders anything. */
 export function findLinks(text) {
   const parts = [];
   let last = 0;
@@ -60,7 +112,7 @@ export function findLinks(text) {
     const url = safeUrl(raw);
     if (!url) continue;
     if (m.index > last) parts.push({ text: text.slice(last, m.index) });
-    parts.push({ url, text: raw });
+    parts.push(hasBidi(raw) ? { url, text: url, odd: true } : { url, text: raw });
     last = m.index + raw.length;
     URL_RE.lastIndex = last;
   }
@@ -112,7 +164,24 @@ function toHex(rgb) {
   return `#${rgb.map((c) => Math.round(c).toString(16).padStart(2, "0")).join("")}`;
 }
 
-const BACKGROUNDS = { light: [255, 255, 255], dark: [30, 31, 35] };
+// Each theme's backgrounds a name is drawn on (page, side panels, a row under the
+// pointer, a message that mentions you, the open room): a name must read on all.
+const BACKGROUNDS = {
+  light: [
+    [255, 255, 255],
+    [245, 246, 248],
+    [236, 238, 242],
+    [255, 247, 220],
+    [227, 229, 252],
+  ],
+  dark: [
+    [30, 31, 35],
+    [22, 23, 26],
+    [43, 45, 51],
+    [58, 50, 28],
+    [52, 54, 92],
+  ],
+};
 const cache = new Map();
 
 /**
@@ -124,11 +193,12 @@ export function readableColor(hex, theme) {
   const key = `${hex}/${theme}`;
   const hit = cache.get(key);
   if (hit) return hit;
-  const bg = BACKGROUNDS[theme] || BACKGROUNDS.light;
+  const bgs = BACKGROUNDS[theme] || BACKGROUNDS.light;
   const target = theme === "dark" ? [255, 255, 255] : [0, 0, 0];
   const base = channels(hex);
   let rgb = base;
-  for (let t = 0.05; contrast(rgb, bg) < 4.5 && t <= 1; t += 0.05) {
+  const worst = (c) => Math.min(...bgs.map((bg) => contrast(c, bg)));
+  for (let t = 0.05; worst(rgb) < 4.6 && t <= 1; t += 0.05) {
     rgb = base.map((c, i) => c + (target[i] - c) * t);
   }
   const out = toHex(rgb);
@@ -164,7 +234,7 @@ export function plural(n, one, many) {
 export function formatDuration(seconds) {
   const s = Math.ceil(seconds);
   if (s < 60) return plural(s, "second", "seconds");
-  if (s < 3600) return plural(Math.ceil(s / 60), "minute", "minutes");
+  if (Math.ceil(s / 60) < 60) return plural(Math.ceil(s / 60), "minute", "minutes");
   if (s < 86400) return plural(Math.round(s / 3600), "hour", "hours");
   return plural(Math.round(s / 86400), "day", "days");
 }

@@ -30,7 +30,11 @@ export class LoginView {
   show(notice = null) {
     const app = this.app;
     app.ready = false;
-    if (notice !== null) this.notice = notice;
+    if (notice !== null) {
+      // Back from a session (ended, or logged out): logging in again is what comes next.
+      this.notice = notice;
+      this.registerMode = false;
+    }
     const wasLogin = app.view === "login";
     app.showView("login");
     this.render();
@@ -139,7 +143,7 @@ function loginError(e) {
     case "registration_closed":
       return "This server does not take new accounts: ask its admin for one.";
     case "banned":
-      return `This account is banned. ${sentence(e.message)}`;
+      return sentence(e.message); // "this account is banned: <reason>", as the server says it
     case "already_authenticated":
       return "Already logged in: reload the page.";
     default:

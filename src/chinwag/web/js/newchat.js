@@ -3,7 +3,7 @@
 import { h, icon } from "./dom.js";
 import { plural, readableColor } from "./format.js";
 import { avatar } from "./timeline.js";
-import { presenceDot } from "./sidebar.js";
+import { presenceDot, presenceWord } from "./sidebar.js";
 import { busy, closeTo, field, formError, modal, sentence, uid } from "./dialogs.js";
 
 // -- rooms: browse, join, create ----------------------------------------------------
@@ -134,11 +134,12 @@ export function dmDialog(app) {
             {
               type: "button",
               class: "pick-person",
-              "aria-label": `Message ${u.display_name} (@${u.username}), ${u.online ? "online" : "offline"}`,
+              "aria-label": `Message ${u.display_name}, @${u.username}, ${presenceWord(app.presence(u.username))}`,
               onclick: (e) => open(u, e.currentTarget),
             },
-            h("span", { class: "member-avatar" }, avatar(u, theme, "small"), presenceDot(u.online)),
+            h("span", { class: "member-avatar" }, avatar(u, theme, "small"), presenceDot(app.presence(u.username))),
             h("span", { class: "member-name", css: { color: readableColor(u.color, theme) } }, u.display_name),
+            " ",
             h("span", { class: "pick-sub" }, `@${u.username}`),
           ),
         ),

@@ -2,6 +2,8 @@
 // turns them on, never on page load. Modes: "off", "mentions" (direct messages and
 // @mentions), "all".
 
+import { bidiAsText } from "./format.js";
+import { plainOf, proseOf } from "./markdown.js";
 import { mentionsMe } from "./timeline.js";
 
 const STORE = "chinwag.notify";
@@ -16,6 +18,8 @@ export class Notifier {
       // storage disabled
     }
     this.mode = ["off", "mentions", "all"].includes(mode) ? mode : "off";
+    /** "room/seq" of the messages told of (the newest 500), so that none is told twice. */
+    this.told = new Set();
     if (this.mode !== "off" && this.permission() !== "granted") this.mode = "off";
   }
 
@@ -80,22 +84,28 @@ export class Notifier {
     return this.choose(this.enabled ? "off" : "mentions");
   }
 
-  /** A live message arrived; notify if the user is not looking at it. */
+  /** A new message arrived; notify if the user is not looking at it (once per message). */
   maybeNotify(msg) {
     const app = this.app;
     const state = app.state;
     if (!this.enabled || this.permission() !== "granted") return;
     if (msg.kind !== "text" || msg.deleted || state.isMe(msg.sender)) return;
+    const told = `${msg.room}/${msg.seq}`;
+    if (this.told.has(told)) return;
     const room = state.rooms.get(msg.room);
     if (!room || !room.member) return;
     if (msg.room === app.active && app.pageVisible()) return;
     const me = state.me;
-    if (this.mode === "mentions" && room.kind !== "dm" && !mentionsMe(msg.body, me && me.username)) return;
+    if (this.mode === "mentions" && room.kind !== "dm" && !msg.mentions_all && !mentionsMe(proseOf(msg.body), me && me.username)) return;
+    this.told.add(told);
+    if (this.told.size > 500) this.told.delete(this.told.values().next().value);
     const who = state.displayName(msg.sender);
     const title = room.kind === "dm" ? who : `${who} in ${app.roomTitle(room)}`;
+    // The text as plain text: no formatting marks, no HTML the system might draw.
+    const text = plainOf(msg.body);
     try {
       const n = new Notification(title, {
-        body: msg.body.length > 240 ? `${msg.body.slice(0, 240)}…` : msg.body,
+        body: bidiAsText(text.length > 240 ? `${text.slice(0, 240)}…` : text),
         tag: `chinwag:${msg.room}`,
         icon: "/assets/favicon.svg",
       });

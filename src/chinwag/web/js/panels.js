@@ -39,7 +39,9 @@ export class Panels {
     const membersShown = membersDrawer ? this.membersOpen : this.membersDocked;
     const toggle = $("toggle-members");
     toggle.setAttribute("aria-expanded", String(membersShown));
-    toggle.setAttribute("aria-label", membersShown ? "Hide members" : "Show members");
+    // The count shown on the button is in its label too.
+    const count = $("member-count-head").textContent;
+    toggle.setAttribute("aria-label", `${membersShown ? "Hide members" : "Show members"}${count ? `, ${count}` : ""}`);
     $("sidebar").inert = navDrawer && !this.navOpen;
     $("members").inert = membersDrawer ? !this.membersOpen : !this.membersDocked;
     $("chat").inert = (navDrawer && this.navOpen) || (membersDrawer && this.membersOpen);

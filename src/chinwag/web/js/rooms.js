@@ -28,8 +28,10 @@ export class Rooms {
     app.active = roomId;
     save(this.prefKey(), roomId);
     app.panels.roomPicked();
+    if (app.thread.isOpen && app.thread.room !== roomId) app.thread.close();
     app.renderRoom();
     this.loadMembers(roomId);
+    if (app.conn.open && app.state.me) app.conv.loadThreads(roomId);
     if (!app.state.timeline(roomId).loaded && app.conn.open) app.session.loadNewest(roomId).catch(() => {});
     if (focus) app.composer.focus();
   }
@@ -47,7 +49,7 @@ export class Rooms {
     const app = this.app;
     const room = app.state.rooms.get(roomId);
     if (!room || room.kind === "dm" || !app.conn.open || !app.state.me) return;
-    app.conn.request("members", { room: roomId }).then(
+    app.conn.requestAll("members", { room: roomId }, "members").then(
       (reply) => app.state.setMembers(reply.room, reply.members),
       () => {},
     );
@@ -55,7 +57,7 @@ export class Rooms {
 
   async refresh() {
     const app = this.app;
-    const reply = await app.request("rooms");
+    const reply = await app.requestAll("rooms", {}, "rooms");
     app.reads.fromRooms(reply.read);
     app.state.setRooms(reply.rooms);
     for (const r of app.state.memberRooms()) {

@@ -5,6 +5,8 @@
 import { h, icon } from "./dom.js";
 import { field, formError, modal, sentence, closeTo, uid } from "./dialogs.js";
 import { formatDay, formatFull, formatTime, plural, readableColor } from "./format.js";
+import { plainOf } from "./markdown.js";
+import { plainText } from "./timeline.js";
 
 const LIMIT = 50;
 const EXCERPT = 280;
@@ -20,7 +22,7 @@ export function searchDialog(app) {
     spellcheck: "false",
     maxlength: "200",
     enterkeyhint: "search",
-    placeholder: "Words in a message",
+    placeholder: "Words in a message; has:file for files",
     value: last.query,
   });
   const scopeName = uid("scope");
@@ -69,9 +71,14 @@ export function searchDialog(app) {
     status.textContent = "Searching…";
     submit.disabled = true;
     try {
-      const reply = await app.request("search", { query: q, room: where === "room" ? app.active : null, limit: LIMIT });
+      // "has:file" in the box: only messages with files (the words left are the query).
+      const hasFile = /(^|\s)has:files?(?=\s|$)/i.test(q);
+      const words = hasFile ? q.replace(/(^|\s)has:files?(?=\s|$)/gi, " ").trim() : q;
+      const fields = { query: words, room: where === "room" ? app.active : null, limit: LIMIT };
+      if (hasFile) fields.has_file = true;
+      const reply = await app.request("search", fields);
       if (mine !== gen) return;
-      show(reply.messages, reply.more, q.trim());
+      show(reply.messages, reply.more, words.trim());
     } catch (e) {
       if (mine !== gen) return;
       results.replaceChildren();
@@ -97,7 +104,7 @@ export function searchDialog(app) {
   function open(msg) {
     closeTo(dialog, app.composer);
     app.selectRoom(msg.room, { focus: true });
-    app.timeline.reveal(msg.room, msg.seq);
+    app.conv.jumpTo(msg.room, msg.seq);
   }
 
   form.addEventListener("submit", (e) => {
@@ -143,7 +150,7 @@ function hit(app, msg, q, onclick) {
         `${formatDay(msg.ts)} ${formatTime(msg.ts)}`,
       ),
     ),
-    h("span", { class: "hit-body" }, marked(excerpt(msg.body, q), q)),
+    h("span", { class: "hit-body" }, marked(excerpt(plainOf(msg.body), q), q)),
   );
 }
 
@@ -156,17 +163,21 @@ function excerpt(body, q) {
   return `${start > 0 ? "…" : ""}${body.slice(start, end)}${end < body.length ? "…" : ""}`;
 }
 
-/** Text nodes and <mark> elements: the query's occurrences marked, nothing parsed. */
+/** Text nodes, <mark> and <abbr> elements: the query's occurrences marked and bidi
+ * controls shown as tags (see `plainText`), nothing parsed. */
 function marked(text, q) {
-  if (!q) return [text];
-  const re = new RegExp(q.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "gi");
+  if (!q) return plainText(text);
+  // Each word of the query, wherever it is (the server finds them in any order).
+  const words = q.split(/\s+/).filter(Boolean).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  if (!words.length) return plainText(text);
+  const re = new RegExp(words.join("|"), "gi");
   const out = [];
   let at = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {
-    if (m.index > at) out.push(text.slice(at, m.index));
-    out.push(h("mark", { class: "hit-mark" }, m[0]));
+    if (m.index > at) out.push(plainText(text.slice(at, m.index)));
+    out.push(h("mark", { class: "hit-mark" }, plainText(m[0])));
     at = m.index + m[0].length;
   }
-  if (at < text.length) out.push(text.slice(at));
+  if (at < text.length) out.push(plainText(text.slice(at)));
   return out;
 }

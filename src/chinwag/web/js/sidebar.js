@@ -28,8 +28,15 @@ function unreadText(unread) {
   return `, ${unread.count}${unread.more ? " or more" : ""} unread`;
 }
 
+/** The dot on an avatar: `online` true or false, or null while presence is unknown. */
 export function presenceDot(online) {
-  return h("span", { class: `presence ${online ? "online" : "offline"}`, "aria-hidden": "true" });
+  const kind = online === null ? "unknown" : online ? "online" : "offline";
+  return h("span", { class: `presence ${kind}`, "aria-hidden": "true" });
+}
+
+/** What a presence reads as: "online", "offline", or "presence unknown". */
+export function presenceWord(online) {
+  return online === null ? "presence unknown" : online ? "online" : "offline";
 }
 
 export class RoomList {
@@ -69,10 +76,10 @@ export class RoomList {
     let lead;
     let extra = "";
     if (room.kind === "dm") {
+      const online = this.app.presence(state.dmPeer(room));
       const peer = state.user(state.dmPeer(room));
-      const online = !!(peer && peer.online);
       lead = h("span", { class: "dm-lead" }, avatar(peer, this.app.effectiveTheme(), "small"), presenceDot(online));
-      extra = online ? ", online" : ", offline";
+      extra = `, ${presenceWord(online)}`;
     } else {
       lead = icon(room.kind === "private" ? "lock" : "hash");
       if (room.kind === "private") extra = ", private";
@@ -83,12 +90,14 @@ export class RoomList {
         type: "button",
         class: `room-item${unread.count ? " unread" : ""}`,
         "aria-current": room.id === active ? "page" : null,
-        "aria-label": label + extra + unreadText(unread),
+        // The label starts with what is shown (the name, the count), in that order.
+        "aria-label": label + unreadText(unread) + extra,
         dataset: { key: room.id, room: room.id },
         onclick: () => this.app.selectRoom(room.id, { focus: true }),
       },
       lead,
       h("span", { class: "room-name" }, label),
+      " ",
       unreadBadge(unread),
     );
     return h("li", null, button);
@@ -125,9 +134,17 @@ export class MemberList {
     const rows = members.map((m) => ({ ...m, info: state.user(m.user) }));
     const byName = (a, b) =>
       (a.info ? a.info.display_name : a.user).localeCompare(b.info ? b.info.display_name : b.user);
+    this.count.textContent = String(rows.length);
+    if (!this.app.presenceKnown()) {
+      // Not connected: who is online now is not known, so nobody is shown as online.
+      redrawKeepingFocus(this.list, () => [
+        h("p", { class: "empty-note presence-note" }, "Presence unknown while offline."),
+        this.section("Members", rows.sort(byName), room),
+      ]);
+      return;
+    }
     const online = rows.filter((r) => r.info && r.info.online).sort(byName);
     const offline = rows.filter((r) => !(r.info && r.info.online)).sort(byName);
-    this.count.textContent = String(rows.length);
     redrawKeepingFocus(this.list, () => [
       this.section("Online", online, room),
       this.section("Offline", offline, room),
@@ -156,7 +173,10 @@ export class MemberList {
     if (row.role === "owner" || (room && room.owner && key(room.owner) === key(row.user))) badges.push("owner");
     if (info.admin) badges.push("admin");
     const isMe = state.isMe(row.user);
-    const label = `${info.display_name}${isMe ? " (you)" : ""}, ${info.online ? "online" : "offline"}${badges.length ? `, ${badges.join(", ")}` : ""}`;
+    const online = this.app.presence(row.user);
+    const notes = [isMe ? "you" : null, ...badges].filter(Boolean);
+    // What is shown (the name, then "you · admin"), then the presence.
+    const label = [info.display_name, ...notes, presenceWord(online)].join(", ");
     return h(
       "li",
       null,
@@ -164,18 +184,19 @@ export class MemberList {
         "button",
         {
           type: "button",
-          class: `member${info.online ? "" : " away"}`,
+          class: `member${online ? "" : " away"}`,
           "aria-label": label,
           "aria-haspopup": "dialog",
           dataset: { key: key(row.user), user: row.user },
           onclick: () => this.app.showUser(row.user),
         },
-        h("span", { class: "member-avatar" }, avatar(info, theme, "small"), presenceDot(info.online)),
+        h("span", { class: "member-avatar" }, avatar(info, theme, "small"), presenceDot(online)),
         h(
           "span",
           { class: "member-text" },
-          h("span", { class: "member-name", css: { color: readableColor(info.color, theme) } }, info.display_name),
-          isMe || badges.length ? h("span", { class: "member-sub" }, [isMe ? "you" : null, ...badges].filter(Boolean).join(" · ")) : null,
+          h("span", { class: "member-name", css: online ? { color: readableColor(info.color, theme) } : null }, info.display_name),
+          notes.length ? " " : null,
+          notes.length ? h("span", { class: "member-sub" }, notes.join(" · ")) : null,
         ),
       ),
     );

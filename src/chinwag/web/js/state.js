@@ -7,6 +7,12 @@ export function key(username) {
   return String(username).toLowerCase();
 }
 
+/** Whether a message shows in its room's timeline: not a thread reply kept to its
+ * thread (one sent "also to the room" shows in both). */
+export function inRoom(msg) {
+  return msg.thread == null || msg.in_room === true;
+}
+
 export function sameUser(a, b) {
   return a != null && b != null && key(a) === key(b);
 }
@@ -78,10 +84,23 @@ export class Timeline {
     this.hasOlder = more && messages.length > 0 && this.first > 1;
   }
 
+  /** A held message as it now is (an edit, or its reactions, pin or thread summary
+   * changed); false if it is not held or nothing changed. A deletion stays one. */
+  update(msg) {
+    const old = this.msgs.get(msg.seq);
+    if (!old || old.deleted) return false;
+    if ((old.changed || 0) > (msg.changed || 0)) return false; // a late copy
+    if (msg.deleted) return this.markDeleted(msg.seq);
+    if (JSON.stringify(old) === JSON.stringify(msg)) return false;
+    this.msgs.set(msg.seq, msg);
+    return true;
+  }
+
   /** An edit of a held message that is not deleted; false if nothing changes. */
   replace(msg) {
     const old = this.msgs.get(msg.seq);
     if (!old || old.deleted || msg.deleted || old.edited_ts === msg.edited_ts) return false;
+    if ((old.changed || 0) > (msg.changed || 0)) return false; // a late copy
     this.msgs.set(msg.seq, msg);
     return true;
   }
@@ -138,6 +157,8 @@ export class ChatState {
     this.pending = [];
     this.read = {};
     this.readKnown = false;
+    // "room/seq" of messages deleted that this page does not hold (quoted ones)
+    this.deletedAway = new Set();
   }
 
   changed(kind, detail = {}) {
@@ -328,9 +349,30 @@ export class ChatState {
     if (tl && tl.replace(msg)) this.changed("timeline", { room: msg.room, changed: [msg.seq] });
   }
 
+  /** A message as it now is (`message_updated`, `sync`'s `changed`, the reply to a
+   * reaction or a pin): replaces the copy held. */
+  updateMessage(msg) {
+    const tl = this.timelines.get(msg.room);
+    if (tl && tl.update(msg)) this.changed("timeline", { room: msg.room, changed: [msg.seq], updated: msg });
+    else this.changed("message", { message: msg });
+  }
+
   deleteMessage(roomId, seq) {
     const tl = this.timelines.get(roomId);
-    if (tl && tl.markDeleted(seq)) this.changed("timeline", { room: roomId, changed: [seq] });
+    if (tl && tl.markDeleted(seq)) this.changed("timeline", { room: roomId, changed: [seq, ...this.repliesTo(tl, seq)] });
+    else if (tl && !tl.get(seq)) {
+      // Not held, but quoted by replies that are: they say "original deleted" now.
+      this.deletedAway.add(`${roomId}/${seq}`);
+      const replies = this.repliesTo(tl, seq);
+      if (replies.length) this.changed("timeline", { room: roomId, changed: replies });
+    }
+  }
+
+  /** The held messages of a timeline that quote message `seq`. */
+  repliesTo(tl, seq) {
+    const out = [];
+    for (const m of tl.msgs.values()) if (m.reply_to && m.reply_to.seq === seq) out.push(m.seq);
+    return out;
   }
 
   // -- read positions and unread counts ----------------------------------------------
@@ -411,7 +453,7 @@ export class ChatState {
     let count = 0;
     for (let s = tl.last; s > read && s >= tl.first; s -= 1) {
       const m = tl.msgs.get(s);
-      if (m && m.kind === "text" && !m.deleted && !this.isMe(m.sender)) count += 1;
+      if (m && m.kind === "text" && !m.deleted && !this.isMe(m.sender) && inRoom(m)) count += 1;
     }
     return { count, more: tl.hasOlder && read < tl.first - 1 };
   }

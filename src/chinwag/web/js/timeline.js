@@ -1,94 +1,51 @@
-// The message list of the open room: grouping, day separators, the "new messages"
-// marker, unsent messages, scrolling (stick to the bottom, load older at the top).
+// The message list of the open room, windowed (window.js: only a bounded run of a
+// room's messages is in the page, however many the room holds); an older page from the
+// server adds rows only if they are wanted, and never redraws the rows shown. Also: the
+// "new messages" marker, unsent messages, and sticking to the bottom while reading the
+// newest.
 
 import { $, h, icon, setText } from "./dom.js";
-import { dayKey, findLinks, formatDay, formatFull, formatTime, initials, inkOn, readableColor } from "./format.js";
-import { sameUser } from "./state.js";
+import { formatted } from "./markdown.js";
+import { Rows, avatar } from "./rows.js";
+import { inRoom } from "./state.js";
+import { MAX_ROWS, RowWindow } from "./window.js";
 
-const GROUP_MS = 5 * 60 * 1000;
+export { avatar, mentionsMe, plainText, richText, systemText } from "./rows.js";
+
 const NEAR_BOTTOM = 48;
-const NEAR_TOP = 400;
+// The first drawing of a room, and the rows drawn on either side of a message shown
+// far from the window (a search result, the "new messages" line).
+const FIRST_ROWS = 60;
+const AROUND = 30;
 
-/** Text with http(s) links made clickable: only Text nodes and <a> elements. */
-export function richText(text, mentionOf) {
-  const out = [];
-  for (const part of findLinks(text)) {
-    if (part.url) {
-      out.push(h("a", { href: part.url, target: "_blank", rel: "noopener noreferrer" }, part.text));
-    } else if (mentionOf) {
-      out.push(...mentions(part.text, mentionOf));
-    } else {
-      out.push(part.text);
-    }
-  }
-  return out;
-}
-
-function mentions(text, username) {
-  const re = mentionRe(username, "gi");
-  const out = [];
-  let last = 0;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    if (m.index > last) out.push(text.slice(last, m.index));
-    out.push(h("mark", { class: "mention" }, m[0]));
-    last = m.index + m[0].length;
-  }
-  if (last < text.length) out.push(text.slice(last));
-  return out;
-}
-
-function escapeRe(s) {
-  return s.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&");
-}
-
-/** `@username` as a whole word, any case: not glued to what comes before ("me@ada"),
- * nor followed by more of a name ("@adam", "@ada_2", "@ada.b"); a full stop ending the
- * sentence is fine. The desktop client matches the same way. */
-function mentionRe(username, flags) {
-  return new RegExp(`(?<![\\w@.-])@${escapeRe(username)}(?![\\w-]|\\.\\w)`, flags);
-}
-
-export function mentionsMe(body, username) {
-  if (!username) return false;
-  return mentionRe(username, "i").test(body);
-}
-
-export function avatar(user, theme, size = "") {
-  const color = user ? user.color : "#6b7280";
-  const name = user ? user.display_name : "?";
-  return h("span", { class: `avatar ${size}`, "aria-hidden": "true", css: { backgroundColor: color, color: inkOn(color) } }, initials(name));
-}
-
-/** "(edited)", with when in its title and in the text a screen reader reads. */
-function editedLabel(ts) {
-  const when = formatFull(ts);
-  return h(
-    "span",
-    { class: "edited", title: `Edited ${when}` },
-    h("span", { "aria-hidden": "true" }, "(edited)"),
-    h("span", { class: "sr-only" }, `(edited ${when})`),
-  );
-}
-
-export class TimelineView {
+export class TimelineView extends RowWindow {
   constructor(app) {
+    super();
     this.app = app;
     this.state = app.state;
+    this.rows = new Rows(app, this);
     this.scroller = $("timeline");
     this.list = $("messages");
     this.pendingList = $("pending");
     this.top = $("history-status");
     this.jump = $("jump");
     this.room = null;
-    this.renderedFirst = 1;
-    this.renderedLast = 0;
+    // What the line above the rows says (renderTop), to leave it alone when unchanged.
+    this.topKey = null;
+    // The window: the seqs whose rows are in the page, `first..last` (last < first: none).
+    this.first = 1;
+    this.last = 0;
     this.rendered = false;
     this.markerSeq = null;
+    this.markerAt = null;
     this.newBelow = 0;
     this.atBottom = true;
+    this.scrollQueued = false;
+    // The newest seq held when the view was last brought up to date.
+    this.lastHeld = 0;
     this.scroller.addEventListener("scroll", () => this.onScroll(), { passive: true });
     this.jump.addEventListener("click", () => {
-      this.scrollToBottom();
+      this.toLatest();
       this.app.composer.focus();
     });
     new ResizeObserver(() => {
@@ -100,12 +57,21 @@ export class TimelineView {
     return this.app.effectiveTheme();
   }
 
+  get tl() {
+    return this.state.timelines.get(this.room);
+  }
+
+  /** Whether the window reaches the newest message held. */
+  get live() {
+    const tl = this.tl;
+    return !tl || this.last >= tl.last;
+  }
+
   // -- opening a room and redrawing --------------------------------------------------
 
   open(roomId) {
     this.room = roomId;
     this.markerSeq = null;
-    this.markerPlaced = false;
     this.newBelow = 0;
     this.rendered = false;
     this.atBottom = true;
@@ -120,14 +86,15 @@ export class TimelineView {
   clearMarker() {
     if (this.markerSeq === null) return;
     this.markerSeq = null;
-    this.markerPlaced = false;
+    this.markerAt = null;
     for (const el of this.list.querySelectorAll(".new-marker")) el.remove();
   }
 
   /** The open room was read up to `seq` on another device: the line moves past it. */
   readElsewhere(seq) {
     if (this.markerSeq === null || seq <= this.markerSeq) return;
-    if (seq >= this.renderedLast) {
+    const tl = this.tl;
+    if (!tl || seq >= tl.last) {
       this.clearMarker();
     } else {
       this.markerSeq = seq;
@@ -140,21 +107,40 @@ export class TimelineView {
     if (this.markerSeq === null) this.markerSeq = this.state.readSeq(this.room);
   }
 
-  render({ initial = false, keepScroll = false } = {}) {
-    const tl = this.state.timelines.get(this.room);
-    const oldHeight = this.scroller.scrollHeight;
-    const oldTop = this.scroller.scrollTop;
+  /** The seq the "new messages" line stands before: the first text from someone else
+   * after `markerSeq`. */
+  findMarker() {
+    const tl = this.tl;
+    this.markerAt = null;
+    if (this.markerSeq === null || !tl) return;
+    for (let s = Math.max(this.markerSeq + 1, tl.first); s <= tl.last; s += 1) {
+      const m = tl.get(s);
+      if (m && m.kind === "text" && !this.state.isMe(m.sender) && inRoom(m)) {
+        this.markerAt = s;
+        return;
+      }
+    }
+  }
+
+  /**
+   * Draw the window afresh. The first drawing of a room shows its newest rows (or the
+   * rows from its "new messages" line); later ones keep the same window and what is on
+   * screen where it was, or stay at the bottom. `around` draws the rows around a seq.
+   */
+  render({ initial = false, around = null } = {}) {
+    const tl = this.tl;
     // A control inside a row (the message editor) keeps its focus across the redraw.
     const focused = this.list.contains(document.activeElement) ? document.activeElement : null;
     const edit = this.app.edit;
     if (edit.target && !edit.current()) edit.forget();
-    this.list.replaceChildren();
     if (!tl || !tl.loaded) {
-      this.renderedFirst = 1;
-      this.renderedLast = 0;
+      this.list.replaceChildren();
+      this.first = 1;
+      this.last = 0;
       this.rendered = false;
       setText(this.top, "Loading messages…");
       this.top.className = "history-status loading";
+      this.topKey = null;
       this.renderPending();
       return;
     }
@@ -165,19 +151,33 @@ export class TimelineView {
         this.markerSeq = this.state.readSeq(this.room);
       }
     }
-    let prev = null;
-    this.markerPlaced = false;
-    for (const msg of tl.shown()) {
-      this.appendRows(msg, prev);
-      prev = msg;
+    this.findMarker();
+    const editing = edit.target && edit.target.room === this.room ? edit.target.seq : null;
+    const anchor = initial || around !== null ? null : this.anchor();
+    let from;
+    let to;
+    if (around !== null || (editing !== null && (editing < this.first || editing > this.last))) {
+      const seq = around ?? editing;
+      from = Math.max(tl.first, seq - AROUND);
+      to = Math.min(tl.last, seq + AROUND);
+    } else if (initial && this.markerAt !== null && tl.last - this.markerAt > FIRST_ROWS) {
+      from = Math.max(tl.first, this.markerAt - 20);
+      to = Math.min(tl.last, from + AROUND + FIRST_ROWS);
+    } else if (initial || this.atBottom || !this.rendered) {
+      to = tl.last;
+      from = Math.max(tl.first, to - (initial ? FIRST_ROWS : Math.min(MAX_ROWS, this.last - this.first + 1)) + 1);
+    } else {
+      from = Math.max(tl.first, Math.min(this.first, tl.last));
+      to = Math.min(tl.last, Math.max(this.last, from));
     }
-    this.renderedFirst = tl.first;
-    this.renderedLast = tl.last;
+    this.list.replaceChildren(...this.units(from, to));
+    this.first = from;
+    this.last = to;
     this.rendered = true;
     this.renderTop();
     this.renderPending();
     if (focused && focused.isConnected && document.activeElement !== focused) focused.focus({ preventScroll: true });
-    if (initial) {
+    if (initial && this.markerAt !== null && this.markerAt >= from) {
       const marker = this.list.querySelector(".new-marker");
       if (marker && marker.offsetTop > this.scroller.clientHeight / 3) {
         this.scroller.scrollTop = marker.offsetTop - this.scroller.clientHeight / 3;
@@ -185,53 +185,110 @@ export class TimelineView {
       } else {
         this.scrollToBottom();
       }
-    } else if (keepScroll) {
-      this.scroller.scrollTop = oldTop + (this.scroller.scrollHeight - oldHeight);
-    } else if (this.atBottom) {
+    } else if (anchor) {
+      this.restore(anchor);
+    } else if (around === null && (initial || this.atBottom)) {
       this.scrollToBottom();
     }
     this.afterDraw();
   }
 
+  /** The elements of the messages `from..to`, in order. */
+  units(from, to) {
+    const tl = this.tl;
+    const out = [];
+    let prev = from > tl.first ? tl.get(from - 1) || null : null;
+    for (let s = from; s <= to; s += 1) {
+      const msg = tl.get(s);
+      if (!msg) continue;
+      out.push(...this.rows.unit(msg, prev, s === this.markerAt));
+      prev = msg;
+    }
+    return out;
+  }
+
+  /** The elements of message `seq` now in the page. */
+  unitOf(seq) {
+    return this.list.querySelectorAll(`[data-unit="${seq}"]`);
+  }
+
   /** Bring the view up to date with the timeline after a change in the open room. */
   update(changed = []) {
-    const tl = this.state.timelines.get(this.room);
-    if (!tl || !tl.loaded || !this.rendered || tl.first !== this.renderedFirst || changed.length) {
-      const prepended = this.rendered && tl && tl.first < this.renderedFirst;
-      this.render({ initial: !this.rendered, keepScroll: prepended || !this.atBottom });
+    const tl = this.tl;
+    if (!tl || !tl.loaded || !this.rendered || tl.first > this.first) {
+      this.render({ initial: !this.rendered });
       return;
     }
-    if (tl.last > this.renderedLast) {
-      const wasAtBottom = this.atBottom;
-      let prev = tl.get(this.renderedLast) || null;
-      let added = 0;
-      for (let s = this.renderedLast + 1; s <= tl.last; s += 1) {
-        const msg = tl.get(s);
-        if (!msg) break;
-        this.appendRows(msg, prev);
-        if (msg.kind === "text" && !this.state.isMe(msg.sender)) added += 1;
-        prev = msg;
-      }
-      this.renderedLast = tl.last;
-      if (wasAtBottom) this.scrollToBottom();
-      else this.newBelow += added;
-      this.renderTop();
+    // Edited or deleted: their rows only (grouping depends on sender and time alone).
+    for (const seq of new Set(changed)) {
+      if (seq < this.first || seq > this.last) continue;
+      const old = this.unitOf(seq);
+      if (!old.length) continue;
+      const msg = tl.get(seq);
+      const fresh = this.rows.unit(msg, seq > tl.first ? tl.get(seq - 1) || null : null, seq === this.markerAt);
+      // A row that had no day separator keeps none (it may be the window's first).
+      const keep = old[0].classList.contains("day-sep") ? fresh : fresh.filter((el) => !el.classList.contains("day-sep"));
+      old[0].before(...keep);
+      for (const el of old) el.remove();
     }
+    if (tl.last > this.last) {
+      if (this.last >= this.lastHeld) {
+        // The window reaches the newest: the new rows join it.
+        const wasAtBottom = this.atBottom;
+        let added = 0;
+        for (let s = this.last + 1; s <= tl.last; s += 1) {
+          const msg = tl.get(s);
+          if (msg && msg.kind === "text" && !this.state.isMe(msg.sender)) added += 1;
+        }
+        if (this.markerSeq !== null && this.markerAt === null) this.findMarker();
+        this.list.append(...this.units(this.last + 1, tl.last));
+        this.last = tl.last;
+        if (wasAtBottom) {
+          this.trimTop(this.last - this.first + 1 - MAX_ROWS);
+          this.scrollToBottom();
+        } else {
+          this.newBelow += added;
+        }
+      } else {
+        for (let s = this.lastHeld + 1; s <= tl.last; s += 1) {
+          const msg = tl.get(s);
+          if (msg && msg.kind === "text" && !this.state.isMe(msg.sender)) this.newBelow += 1;
+        }
+      }
+    }
+    this.lastHeld = tl.last;
+    this.renderTop();
     this.afterDraw();
   }
 
   afterDraw() {
+    const tl = this.tl;
+    if (tl) this.lastHeld = tl.last;
+    this.pendingList.hidden = !this.live;
     this.updateJump();
     this.app.maybeMarkRead();
-    this.maybeLoadOlder();
+    this.fill();
   }
 
   renderTop() {
-    const tl = this.state.timelines.get(this.room);
+    const tl = this.tl;
     const room = this.state.rooms.get(this.room);
+    // The same line as before (rows added above a window that does not reach the first
+    // message): left alone, not made again every frame.
+    const key = !tl
+      ? ""
+      : this.first > tl.first
+        ? "more"
+        : tl.hasOlder
+          ? `older ${tl.loadingOlder}`
+          : `start ${this.app.roomTitle(room)} ${room && room.kind}`;
+    if (key && key === this.topKey && this.top.isConnected) return;
+    this.topKey = key;
     this.top.replaceChildren();
     if (!tl) return;
-    if (tl.hasOlder) {
+    if (this.first > tl.first) {
+      this.top.className = "history-status";
+    } else if (tl.hasOlder) {
       this.top.className = "history-status";
       if (tl.loadingOlder) {
         this.top.append("Loading older messages…");
@@ -247,150 +304,15 @@ export class TimelineView {
         room && room.kind === "dm"
           ? `This is the beginning of your conversation with ${label}.`
           : `This is the beginning of ${label}.`;
-      this.top.append(h("p", { class: "start-title" }, label), h("p", null, intro));
+      this.top.append(h("h2", { class: "start-title" }, label), h("p", null, intro));
     }
-  }
-
-  // -- rows -------------------------------------------------------------------------
-
-  appendRows(msg, prev) {
-    const newDay = !prev || dayKey(prev.ts) !== dayKey(msg.ts);
-    if (newDay) {
-      const day = formatDay(msg.ts);
-      this.list.append(h("div", { class: "day-sep", role: "separator", "aria-label": day }, h("span", null, day)));
-    }
-    let marker = false;
-    if (
-      this.markerSeq !== null &&
-      !this.markerPlaced &&
-      msg.seq > this.markerSeq &&
-      msg.kind === "text" &&
-      !this.state.isMe(msg.sender)
-    ) {
-      this.list.append(
-        h("div", { class: "new-marker", role: "separator", "aria-label": "New messages" }, h("span", null, "New messages")),
-      );
-      this.markerPlaced = true;
-      marker = true;
-    }
-    const continued =
-      !newDay &&
-      !marker &&
-      prev !== null &&
-      prev.kind === "text" &&
-      msg.kind === "text" &&
-      sameUser(prev.sender, msg.sender) &&
-      msg.ts - prev.ts < GROUP_MS;
-    this.list.append(this.row(msg, continued));
-  }
-
-  row(msg, continued) {
-    const id = `m-${this.room}-${msg.seq}`;
-    const time = h("time", { datetime: new Date(msg.ts).toISOString(), title: formatFull(msg.ts) }, formatTime(msg.ts));
-    if (msg.kind === "system") {
-      return h(
-        "div",
-        { class: "msg system", id, dataset: { seq: msg.seq } },
-        h("span", { class: "system-text" }, msg.body),
-        h("span", { class: "sep", "aria-hidden": "true" }, " · "),
-        time,
-      );
-    }
-    const me = this.state.me;
-    const user = this.state.user(msg.sender);
-    const name = this.state.displayName(msg.sender);
-    const mine = this.state.isMe(msg.sender);
-    const classes = ["msg"];
-    if (continued) classes.push("continued");
-    if (mine) classes.push("mine");
-    if (msg.deleted) classes.push("deleted");
-    else if (!mine && me && mentionsMe(msg.body, me.username)) classes.push("mentions-me");
-    const editing = this.app.edit.isEditing(msg);
-    if (editing) classes.push("editing");
-    let body = msg.deleted
-      ? h("div", { class: "msg-body" }, h("em", null, "This message was deleted."))
-      : h("div", { class: "msg-body" }, richText(msg.body, me ? me.username : null));
-    if (editing) body = this.app.edit.el;
-    else if (!msg.deleted && msg.edited_ts) body = h("div", { class: "msg-content" }, body, editedLabel(msg.edited_ts));
-    const main = h("div", { class: "msg-main" });
-    if (continued) {
-      main.append(h("span", { class: "sr-only" }, `${name}, ${formatTime(msg.ts)}: `));
-    } else {
-      main.append(
-        h(
-          "div",
-          { class: "msg-head" },
-          this.nameEl(msg.sender, user, name),
-          user && user.admin ? h("span", { class: "badge-role" }, "admin") : null,
-          time,
-        ),
-      );
-    }
-    main.append(body);
-    const gutter = continued
-      ? h("div", { class: "msg-gutter" }, h("time", { class: "gutter-time", datetime: new Date(msg.ts).toISOString(), title: formatFull(msg.ts) }, formatTime(msg.ts)))
-      : h("div", { class: "msg-gutter" }, avatar(user || { color: "#6b7280", display_name: name }, this.theme));
-    const el = h("div", { class: classes.join(" "), id, dataset: { seq: msg.seq, sender: msg.sender } }, gutter, main);
-    const actions = [];
-    if (!editing && this.app.edit.canEdit(msg)) {
-      actions.push(
-        h(
-          "button",
-          {
-            type: "button",
-            class: "icon-btn small",
-            "aria-label": `Edit your message, ${formatTime(msg.ts)}`,
-            title: "Edit message",
-            onclick: () => this.app.editMessage(msg),
-          },
-          icon("edit"),
-        ),
-      );
-    }
-    if (!msg.deleted && this.canDelete(msg)) {
-      actions.push(
-        h(
-          "button",
-          {
-            type: "button",
-            class: "icon-btn small",
-            "aria-label": `Delete message from ${name}, ${formatTime(msg.ts)}`,
-            title: "Delete message",
-            onclick: () => this.app.confirmDelete(msg),
-          },
-          icon("trash"),
-        ),
-      );
-    }
-    if (actions.length) el.append(h("div", { class: "msg-actions" }, actions));
-    return el;
-  }
-
-  nameEl(username, user, name) {
-    const color = user ? readableColor(user.color, this.theme) : null;
-    return h(
-      "button",
-      {
-        type: "button",
-        class: "msg-author",
-        css: color ? { color } : null,
-        title: `@${username}`,
-        onclick: () => this.app.showUser(username),
-      },
-      name,
-    );
-  }
-
-  canDelete(msg) {
-    if (msg.kind !== "text") return false;
-    if (this.state.isMe(msg.sender)) return true;
-    const room = this.state.rooms.get(msg.room);
-    return this.state.canModerate(room);
   }
 
   /** Scroll a message of the open room into view and flash it (a search result). */
   reveal(roomId, seq) {
     if (roomId !== this.room) return;
+    const tl = this.tl;
+    if (tl && tl.get(seq) && (seq < this.first || seq > this.last)) this.render({ around: seq });
     const el = document.getElementById(`m-${roomId}-${seq}`);
     if (!el) return;
     el.scrollIntoView({ block: "center" });
@@ -405,7 +327,7 @@ export class TimelineView {
   renderPending() {
     const items = this.state.pendingIn(this.room);
     this.pendingList.replaceChildren();
-    const tl = this.state.timelines.get(this.room);
+    const tl = this.tl;
     const lastShown = tl ? tl.get(tl.last) : null;
     let prevMine = lastShown && lastShown.kind === "text" && this.state.isMe(lastShown.sender);
     const me = this.state.me;
@@ -428,9 +350,11 @@ export class TimelineView {
             );
       const main = h("div", { class: "msg-main" });
       if (!prevMine && me) {
-        main.append(h("div", { class: "msg-head" }, this.nameEl(me.username, me, me.display_name)));
+        main.append(h("div", { class: "msg-head" }, this.rows.nameEl(me.username, me, me.display_name)));
       }
-      main.append(h("div", { class: "msg-body" }, p.body), status);
+      main.append(formatted(p.body, null));
+      if (p.files) main.append(this.app.files.attachmentsEl({ attachments: p.files }) || "");
+      main.append(status);
       const gutter = h("div", { class: "msg-gutter" }, !prevMine && me ? avatar(me, this.theme) : null);
       this.pendingList.append(
         h("div", { class: `msg mine pending ${p.status}${prevMine ? " continued" : ""}`, dataset: { cid: p.cid } }, gutter, main),
@@ -442,16 +366,26 @@ export class TimelineView {
 
   // -- scrolling ---------------------------------------------------------------------
 
+  /** At the bottom of the newest rows. */
   isNearBottom() {
     const s = this.scroller;
-    return s.scrollHeight - s.scrollTop - s.clientHeight < NEAR_BOTTOM;
+    return this.live && s.scrollHeight - s.scrollTop - s.clientHeight < NEAR_BOTTOM;
   }
 
   scrollToBottom() {
     this.scroller.scrollTop = this.scroller.scrollHeight;
-    this.atBottom = true;
-    this.newBelow = 0;
+    this.atBottom = this.live;
+    if (this.atBottom) this.newBelow = 0;
     this.updateJump();
+  }
+
+  /** To the newest message, drawing the newest rows first if the window is elsewhere. */
+  toLatest() {
+    if (!this.live) {
+      this.atBottom = true;
+      this.render();
+    }
+    this.scrollToBottom();
   }
 
   onScroll() {
@@ -460,23 +394,23 @@ export class TimelineView {
     if (this.atBottom) this.newBelow = 0;
     if (this.atBottom !== was || this.atBottom) this.updateJump();
     if (this.atBottom) this.app.maybeMarkRead();
-    this.maybeLoadOlder();
-  }
-
-  maybeLoadOlder() {
-    const tl = this.state.timelines.get(this.room);
-    if (!tl || !tl.loaded || !tl.hasOlder || tl.loadingOlder) return;
-    if (this.scroller.scrollTop < NEAR_TOP) this.app.loadOlder(this.room);
+    // Rows are added at most once a frame, however many scroll events come.
+    if (this.scrollQueued) return;
+    this.scrollQueued = true;
+    requestAnimationFrame(() => {
+      this.scrollQueued = false;
+      this.fill();
+    });
   }
 
   updateJump() {
     const show = !this.atBottom;
-    this.jump.hidden = !show;
-    if (show) {
-      this.jump.replaceChildren(
-        icon("down"),
-        this.newBelow > 0 ? `${this.newBelow} new ${this.newBelow === 1 ? "message" : "messages"}` : "Jump to latest",
-      );
-    }
+    if (this.jump.hidden !== !show) this.jump.hidden = !show;
+    if (!show) return;
+    const label = this.newBelow > 0 ? `${this.newBelow} new ${this.newBelow === 1 ? "message" : "messages"}` : "Jump to latest";
+    // Made again only when its words change, not on every frame of a scroll.
+    if (this.jump.dataset.label === label) return;
+    this.jump.dataset.label = label;
+    this.jump.replaceChildren(icon("down"), label);
   }
 }

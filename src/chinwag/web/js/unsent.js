@@ -36,8 +36,12 @@ export class UnsentStore {
     for (const p of pending) {
       now.add(p.cid);
       this.mine.add(p.cid);
-      if (!(p.cid in all)) {
+      // New, or given its files or the message it replies to since it was written down.
+      const had = all[p.cid];
+      if (!had || (p.attachments && !had.attachments) || (p.reply_to && had.reply_to !== p.reply_to)) {
         all[p.cid] = { user: username, room: p.room, body: p.body, ts: p.ts };
+        if (p.attachments) Object.assign(all[p.cid], { attachments: p.attachments, files: p.files });
+        if (p.reply_to) all[p.cid].reply_to = p.reply_to;
         dirty = true;
       }
     }
@@ -62,7 +66,10 @@ export class UnsentStore {
     const found = [];
     for (const [cid, u] of Object.entries(read())) {
       if (u && sameUser(u.user, username) && typeof u.room === "string" && typeof u.body === "string") {
-        found.push({ cid, room: u.room, body: u.body, ts: Number(u.ts) || 0 });
+        const entry = { cid, room: u.room, body: u.body, ts: Number(u.ts) || 0 };
+        if (Array.isArray(u.attachments)) Object.assign(entry, { attachments: u.attachments, files: Array.isArray(u.files) ? u.files : [] });
+        if (Number.isInteger(u.reply_to)) entry.reply_to = u.reply_to;
+        found.push(entry);
       }
     }
     return found.sort((a, b) => a.ts - b.ts);

@@ -1,0 +1,185 @@
+// The thread panel beside the timeline: a thread's root and its replies, oldest first,
+// with its own message box (completion included) and "Also send to #room". Replies come
+// live as the room's `message` events (a thread reply is a message of the room); the
+// panel reads the thread as it shows it (mark_read with `thread`).
+
+import { $, h } from "./dom.js";
+import { sentence } from "./dialogs.js";
+import { newClientMsgId } from "./state.js";
+import { Completion } from "./complete.js";
+import { emojize } from "./emoji.js";
+import { Rows } from "./rows.js";
+
+export class ThreadPanel {
+  constructor(app) {
+    this.app = app;
+    this.room = null;
+    this.root = null; // the root's seq
+    this.msgs = new Map(); // seq -> message, the replies fetched or heard
+    this.rootMsg = null;
+    this.rows = new Rows(app, this, { idPrefix: "t", inThread: true });
+    this.sentRead = 0;
+    this.pageSize = 100; // replies per page
+    this.more = false; // older replies remain on the server
+    this.loadingOlder = false;
+  }
+
+  get theme() {
+    return this.app.effectiveTheme();
+  }
+
+  bind() {
+    this.el = $("thread-panel");
+    this.list = $("thread-messages");
+    this.input = $("thread-input");
+    this.alsoRoom = $("thread-also");
+    this.error = $("thread-error");
+    $("thread-close").addEventListener("click", () => this.close());
+    this.completion = new Completion(this.app, this.input, () => this.app.compose.roomPeople());
+    $("thread-form").addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.send();
+    });
+    this.input.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && !e.shiftKey && !e.ctrlKey && !e.altKey && !e.metaKey && !e.isComposing) {
+        e.preventDefault();
+        this.send();
+      } else if (e.key === "Escape") {
+        e.preventDefault();
+        this.close();
+      }
+    });
+  }
+
+  get isOpen() {
+    return this.root !== null;
+  }
+
+  async open(room, root) {
+    const app = this.app;
+    this.room = room;
+    this.root = root;
+    this.msgs = new Map();
+    this.rootMsg = app.state.timelines.get(room)?.get(root) || null;
+    this.sentRead = 0;
+    this.error.textContent = "";
+    const r = app.state.rooms.get(room);
+    $("thread-room").textContent = app.roomTitle(r);
+    $("thread-also-label").textContent = `Also send to ${app.roomTitle(r)}`;
+    this.alsoRoom.checked = false;
+    this.el.hidden = false;
+    $("app").classList.add("thread-open");
+    this.render();
+    this.input.focus();
+    this.more = false;
+    await this.loadPage(null);
+  }
+
+  /** A page of replies: the newest (`before` null), or those before `before`. */
+  async loadPage(before) {
+    const { room, root } = this;
+    this.loadingOlder = true;
+    try {
+      const reply = await this.app.request("thread", { room, root, before, limit: this.pageSize });
+      if (this.room !== room || this.root !== root) return;
+      this.rootMsg = reply.root;
+      for (const m of reply.messages) this.msgs.set(m.seq, m);
+      this.more = reply.more;
+      const keep = before === null ? null : this.list.scrollHeight - this.list.scrollTop;
+      this.render();
+      if (keep !== null) this.list.scrollTop = this.list.scrollHeight - keep; // what was shown stays
+    } catch (e) {
+      this.error.textContent = sentence(e.message);
+    } finally {
+      this.loadingOlder = false;
+    }
+  }
+
+  loadOlder() {
+    if (!this.more || this.loadingOlder || !this.msgs.size) return;
+    this.loadPage(Math.min(...this.msgs.keys()));
+  }
+
+  close() {
+    if (!this.isOpen) return;
+    this.room = null;
+    this.root = null;
+    this.msgs = new Map();
+    this.el.hidden = true;
+    $("app").classList.remove("thread-open");
+    this.completion.close();
+    this.app.composer.focus();
+  }
+
+  /** The room's held messages changed: take this thread's from them, and redraw. */
+  update(room) {
+    if (!this.isOpen || room !== this.room) return;
+    const tl = this.app.state.timelines.get(room);
+    if (tl) {
+      const root = tl.get(this.root);
+      if (root) this.rootMsg = root;
+      for (let s = Math.max(tl.first, this.root + 1); s <= tl.last; s += 1) {
+        const m = tl.get(s);
+        if (m && m.thread === this.root) this.msgs.set(s, m);
+      }
+    }
+    this.render();
+  }
+
+  render() {
+    if (!this.isOpen) return;
+    const atBottom = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 40;
+    const out = [];
+    if (this.rootMsg) out.push(this.rows.row(this.rootMsg, false), h("div", { class: "thread-count", role: "separator" }, this.countText()));
+    if (this.more) {
+      out.push(h("div", { class: "history-status" }, h("button", { type: "button", class: "link-btn", onclick: () => this.loadOlder() }, "Load older replies")));
+    }
+    // The first reply, under the count, shows its sender (a day line only on a new day).
+    let prev = this.rootMsg ? { kind: "system", ts: this.rootMsg.ts } : null;
+    for (const seq of [...this.msgs.keys()].sort((a, b) => a - b)) {
+      const m = this.msgs.get(seq);
+      out.push(...this.rows.unit(m, prev, false));
+      prev = m;
+    }
+    this.list.replaceChildren(...out);
+    if (atBottom || !this.rendered) this.list.scrollTop = this.list.scrollHeight;
+    this.rendered = true;
+    this.markRead();
+  }
+
+  countText() {
+    const n = this.rootMsg && this.rootMsg.thread_summary ? Math.max(this.rootMsg.thread_summary.replies, this.msgs.size) : this.msgs.size;
+    return n === 0 ? "No replies yet" : n === 1 ? "1 reply" : `${n} replies`;
+  }
+
+  /** The thread is shown: read up to its newest reply, here and on the server. */
+  markRead() {
+    if (!this.isOpen || !this.app.pageVisible()) return;
+    const last = Math.max(0, ...this.msgs.keys());
+    if (!last || last <= this.sentRead) return;
+    this.sentRead = last;
+    if (this.app.conv.readThread(this.room, this.root, last)) {
+      this.app.conn.request("mark_read", { room: this.room, seq: last, thread: this.root }).catch(() => {});
+    }
+  }
+
+  async send() {
+    const app = this.app;
+    const body = emojize(this.input.value);
+    if (!body.trim() || !this.isOpen) return;
+    this.completion.close();
+    const fields = { room: this.room, body, client_msg_id: newClientMsgId(), thread: this.root, in_room: this.alsoRoom.checked };
+    this.input.value = "";
+    this.error.textContent = "";
+    try {
+      const reply = await app.request("send", fields);
+      app.state.addMessages([reply.message]);
+      this.msgs.set(reply.message.seq, reply.message);
+      this.render();
+    } catch (e) {
+      // Not sent: the text comes back to be sent again.
+      if (!this.input.value) this.input.value = fields.body;
+      this.error.textContent = `Not sent: ${sentence(e.message)}`;
+    }
+  }
+}

@@ -1,0 +1,192 @@
+"""Threads in the browser, against the real server: a thread panel beside the timeline
+with its own message box and "Also send to #room", summaries under the root updated
+live for two people, unread counts per thread kept by the server (`threads`,
+`mark_read` with `thread`), and `has:file` in the search box."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.server.support import login as ws_login
+from tests.server.support import register as ws_register
+from tests.web.support import ChatPage, WebServer
+from tests.web.test_conversations import act
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser, Locator
+
+pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
+
+
+def row(chat: ChatPage, text: str) -> Locator:
+    return chat.page.locator("#messages .msg", has=chat.page.locator(".msg-body", has_text=text))
+
+
+async def test_a_thread_for_two_people_live(browser: Browser, web: WebServer) -> None:
+    from playwright.async_api import expect
+
+    ada = await ChatPage.open(browser, web)
+    await ada.register("ada")
+    bob = await ChatPage.open(browser, web)
+    await bob.register("bob")
+    await bob.send("which pizza place?")
+    await expect(ada.message("which pizza place?")).to_be_visible()
+
+    # ada opens a thread on it and replies there only.
+    await act(ada, "which pizza place?", "Reply in thread")
+    panel = ada.page.get_by_role("complementary", name=re.compile(r"^Thread"))
+    await expect(panel).to_be_visible()
+    box = panel.get_by_role("textbox", name="Reply in the thread")
+    await expect(box).to_be_focused()
+    await expect(panel.locator(".msg-body").first).to_have_text("which pizza place?")
+    await expect(panel.locator(".thread-count")).to_have_text("No replies yet")
+    await box.fill("the **one** by the station")
+    await box.press("Enter")
+    await expect(panel.locator(".msg-body", has_text="by the station")).to_be_visible()
+    await expect(panel.locator(".thread-count")).to_have_text("1 reply")
+    # Not in the room's timeline; the root says "1 reply" on both pages.
+    await expect(ada.message("by the station")).to_have_count(0)
+    for chat in (ada, bob):
+        await expect(row(chat, "which pizza place?").locator(".thread-summary")).to_contain_text(
+            re.compile(r"1 reply · last (just now|1 min ago)")
+        )
+    assert await bob.message("by the station").count() == 0
+
+    # bob sees it unread in the summary, opens the thread, and it is read.
+    summary = row(bob, "which pizza place?").locator(".thread-summary")
+    await expect(summary.locator(".badge")).to_have_text("1 unread")
+    await summary.click()
+    bob_panel = bob.page.get_by_role("complementary", name=re.compile(r"^Thread"))
+    await expect(bob_panel.locator(".msg-body", has_text="by the station")).to_be_visible()
+    await expect(summary.locator(".badge")).to_have_count(0)
+
+    # bob answers and also sends it to the room: it shows in both, live on ada's page.
+    await bob_panel.get_by_label("Also send to #general").check()
+    await bob_panel.get_by_role("textbox", name="Reply in the thread").fill("ok, 7 pm")
+    await bob_panel.get_by_role("textbox", name="Reply in the thread").press("Enter")
+    await expect(panel.locator(".msg-body", has_text="ok, 7 pm")).to_be_visible()
+    await expect(ada.message("ok, 7 pm")).to_be_visible()
+    await expect(bob.message("ok, 7 pm")).to_be_visible()
+    await expect(row(ada, "which pizza place?").locator(".thread-summary")).to_contain_text(
+        "2 replies"
+    )
+    # ada has the thread open: bob's reply is read as it comes.
+    await expect(row(ada, "which pizza place?").locator(".thread-summary .badge")).to_have_count(0)
+
+    # Escape closes the panel; the focus goes back to the message box.
+    await box.press("Escape")
+    await expect(panel).to_be_hidden()
+    await expect(ada.composer).to_be_focused()
+
+    # The read positions are the server's: a new page of bob's has nothing unread, and
+    # one of ada's neither (she saw bob's newer reply come in the open panel).
+    for name in ("bob", "ada"):
+        again = await ChatPage.open(browser, web)
+        await again.login(name)
+        root = row(again, "which pizza place?")
+        await expect(root.locator(".thread-summary")).to_contain_text("2 replies")
+        await expect(root.locator(".thread-summary .badge")).to_have_count(0)
+        await again.close()
+    await ada.close()
+    await bob.close()
+
+
+async def test_unread_per_thread_from_the_server(browser: Browser, web: WebServer) -> None:
+    from playwright.async_api import expect
+
+    bob = await ws_register(web.ws_url, "bob")
+    root = await bob.ok("send", room="general", body="root of a thread", client_msg_id="r")
+    seq = root["message"]["seq"]
+    for i in range(3):
+        await bob.ok(
+            "send", room="general", body=f"in thread {i}", client_msg_id=f"t{i}", thread=seq
+        )
+    ada = await ChatPage.open(browser, web)
+    await ada.register("ada")
+    summary = row(ada, "root of a thread").locator(".thread-summary")
+    await expect(summary).to_contain_text("3 replies")
+    await expect(summary.locator(".badge")).to_have_text("3 unread")
+    await expect(ada.message("in thread")).to_have_count(0)
+    await summary.click()
+    panel = ada.page.get_by_role("complementary", name=re.compile(r"^Thread"))
+    await expect(panel.locator(".msg-body", has_text="in thread")).to_have_count(3)
+    await expect(summary.locator(".badge")).to_have_count(0)
+    # The page told the server: ada's read position in the thread is its newest reply.
+    ada_ws = await ws_login(web.ws_url, "ada")
+    threads = (await ada_ws.ok("threads", room="general"))["threads"]
+    assert [(t["root"]["seq"], t["read"]) for t in threads] == [(seq, seq + 3)]
+    await ada_ws.close()
+    await bob.close()
+    await ada.close()
+
+
+async def test_search_has_file(browser: Browser, web: WebServer) -> None:
+    from playwright.async_api import expect
+
+    from tests.web.test_files import attach, payload
+
+    ada = await ChatPage.open(browser, web)
+    await ada.register("ada")
+    await ada.send("the report is not attached")
+    await attach(ada.page, payload("report.pdf", "application/pdf", b"%PDF-1.4\n" * 100))
+    await ada.page.locator("#uploads .upload.done").wait_for()
+    await ada.send("the report, attached")
+    await ada.wait_settled()
+    page = ada.page
+    await page.get_by_role("button", name="Search messages").click()
+    dialog = page.get_by_role("dialog", name="Search messages")
+    query = dialog.get_by_role("searchbox", name="Search for")
+    await query.fill("report")
+    await query.press("Enter")
+    await expect(dialog.locator(".search-hit")).to_have_count(2)
+    await query.fill("report has:file")
+    await query.press("Enter")
+    await expect(dialog.locator(".search-hit")).to_have_count(1)
+    await expect(dialog.locator(".search-hit")).to_contain_text("the report, attached")
+    await query.fill("has:file")
+    await query.press("Enter")
+    await expect(dialog.locator(".search-hit")).to_have_count(1)
+    await ada.close()
+
+
+async def test_older_replies_of_a_long_thread_load_on_demand(
+    browser: Browser, web: WebServer
+) -> None:
+    from playwright.async_api import expect
+
+    bob = await ws_register(web.ws_url, "bob")
+    root = await bob.ok("send", room="general", body="a long thread", client_msg_id="r")
+    seq = root["message"]["seq"]
+    for i in range(5):
+        await bob.ok("send", room="general", body=f"reply {i}", client_msg_id=f"t{i}", thread=seq)
+    # Far back: the page holds none of the replies, the panel pages them from the server.
+    now = int(time.time() * 1000)
+    for i in range(600):
+        await web.ctx.store.append_message(
+            "general", "bob", f"later {i}", client_msg_id=f"l{i}", now=now + i
+        )
+    await bob.ok(
+        "send", room="general", body="reply 5", client_msg_id="t5", thread=seq, in_room=True
+    )
+    ada = await ChatPage.open(browser, web)
+    await ada.register("ada")
+    await ada.page.evaluate("window.chinwag.thread.pageSize = 2")
+    # The newest reply, also sent to the room, opens its far-back thread.
+    await row(ada, "reply 5").get_by_role("button", name=re.compile("^Replied in a thread")).click()
+    panel = ada.page.get_by_role("complementary", name=re.compile(r"^Thread"))
+    replies = panel.locator(".msg-body", has_text="reply")
+    await expect(replies).to_have_text(["reply 4", "reply 5"])
+    await expect(panel.locator(".thread-count")).to_have_text("6 replies")
+    await expect(panel.locator(".msg-body").first).to_have_text("a long thread")
+    older = panel.get_by_role("button", name="Load older replies")
+    await older.click()
+    await expect(replies).to_have_text([f"reply {i}" for i in range(2, 6)])
+    await older.click()
+    await expect(replies).to_have_text([f"reply {i}" for i in range(6)])
+    await expect(older).to_have_count(0)
+    await bob.close()
+    await ada.close()
