@@ -40,6 +40,16 @@ def _configure_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     _add_store_options(p)
     p.add_argument("--bus-url", help="redis://host:6379/0 to run several server nodes")
     p.add_argument("--node-id", help="name of this node on the bus")
+    p.add_argument(
+        "--workers",
+        help="server processes sharing the port: a number, or auto for one per core (1; "
+        "more than one needs --bus-url)",
+    )
+    p.add_argument(
+        "--change-poll",
+        type=float,
+        help="seconds between reads of the change stream when the bus is quiet (0.5)",
+    )
     p.add_argument("--tls-cert", type=Path, help="certificate (PEM) for https and wss")
     p.add_argument("--tls-key", type=Path, help="private key (PEM) of the certificate")
     p.add_argument(
@@ -50,14 +60,56 @@ def _configure_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="refuse new accounts (admins add them with `chinwag admin create-user`)",
     )
     p.add_argument("--max-body", type=int, help="longest message in characters (4000)")
-    p.add_argument("--rate-limit", type=float, help="messages/s per connection (5; 0: off)")
+    p.add_argument("--rate-limit", type=float, help="messages/s per user (5; 0: off)")
     p.add_argument("--rate-burst", type=int, help="messages allowed in a burst (10)")
     p.add_argument("--flood-limit", type=float, help="frames/s before disconnect (50; 0: off)")
+    budgets = p.add_argument_group("budgets", "limits at the doors; 0 turns one off")
+    budgets.add_argument(
+        "--login-timeout", type=float, help="seconds to log in after connecting (30)"
+    )
+    budgets.add_argument(
+        "--request-timeout", type=float, help="seconds to send a whole HTTP request head (10)"
+    )
+    budgets.add_argument(
+        "--keepalive-timeout", type=float, help="seconds an idle HTTP connection stays open (30)"
+    )
+    budgets.add_argument("--max-per-address", type=int, help="connections per address (64)")
+    budgets.add_argument(
+        "--max-anonymous", type=int, help="connections not logged in, in all (1000)"
+    )
+    budgets.add_argument("--max-per-user", type=int, help="connections per user (16)")
+    budgets.add_argument(
+        "--registrations-per-hour", type=int, help="new accounts per address per hour (10)"
+    )
+    budgets.add_argument("--rooms-per-day", type=int, help="rooms one account creates a day (50)")
+    budgets.add_argument(
+        "--allowed-origins",
+        help="web origins allowed to connect besides the server's own (comma-separated; *: any)",
+    )
     p.add_argument(
         "--trusted-proxies",
         help="reverse proxies whose X-Forwarded-For gives the client's address "
         "(e.g. 127.0.0.1,10.0.0.0/8)",
     )
+    p.add_argument(
+        "--files-url",
+        help="where files are kept: a directory, or s3://bucket/prefix (default: files/ in "
+        "the data dir)",
+    )
+    p.add_argument("--files-endpoint", help="the S3 endpoint URL (default: AWS_ENDPOINT_URL)")
+    p.add_argument(
+        "--files-origin", help="serve file downloads only from this origin (https://files.host)"
+    )
+    p.add_argument("--max-upload", type=int, help="largest upload in bytes (25 MiB)")
+    p.add_argument(
+        "--mention-all-max",
+        type=int,
+        help="largest room where any member may notify everyone with @room (20; 0: owners)",
+    )
+    p.add_argument(
+        "--max-reaction-kinds", type=int, help="different emoji one message may carry (20)"
+    )
+    p.add_argument("--max-pins", type=int, help="pinned messages per room (50)")
     p.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR")
     p.set_defaults(func=_serve)
 
@@ -67,12 +119,18 @@ def _flags(args: argparse.Namespace, *names: str) -> dict[str, Any]:
 
 
 SERVE_FLAGS = (
+    "files_url",
+    "files_endpoint",
+    "files_origin",
+    "max_upload",
     "host",
     "port",
     "data_dir",
     "database_url",
     "bus_url",
     "node_id",
+    "workers",
+    "change_poll",
     "tls_cert",
     "tls_key",
     "registration",
@@ -80,6 +138,18 @@ SERVE_FLAGS = (
     "rate_limit",
     "rate_burst",
     "flood_limit",
+    "login_timeout",
+    "request_timeout",
+    "keepalive_timeout",
+    "max_per_address",
+    "max_anonymous",
+    "max_per_user",
+    "registrations_per_hour",
+    "rooms_per_day",
+    "mention_all_max",
+    "max_reaction_kinds",
+    "max_pins",
+    "allowed_origins",
     "trusted_proxies",
     "log_level",
 )
@@ -88,14 +158,32 @@ SERVE_FLAGS = (
 def _serve(args: argparse.Namespace) -> int:
     config = ServerConfig.load(_flags(args, *SERVE_FLAGS), config_file=args.config)
     _setup_logging(config.log_level)
+    if config.worker_count > 1:
+        from chinwag.server.workers import Supervisor
+
+        return Supervisor(config, worker=_serve_worker, announce=announce).run()
     return _run(serve(config))
 
 
-async def serve(config: ServerConfig, *, ready: Callable[[list[str]], None] | None = None) -> None:
-    """Run one server node until SIGINT or SIGTERM, then shut down gracefully."""
+def _serve_worker(config: ServerConfig, ready: Callable[[list[str]], None]) -> None:
+    """One worker process of `chinwag serve --workers N`."""
+    _setup_logging(config.log_level)
+    _run(serve(config, ready=ready, worker=True))
+
+
+async def serve(
+    config: ServerConfig,
+    *,
+    ready: Callable[[list[str]], None] | None = None,
+    worker: bool = False,
+) -> None:
+    """Run one server node until SIGINT or SIGTERM, then shut down gracefully. A
+    `worker` shares its port with the other workers (SO_REUSEPORT) and leaves saying
+    where the server runs to their supervisor."""
     from aiohttp import web
 
     from chinwag.server.app import create_app
+    from chinwag.server.listener import GuardedRunner
 
     config.data_dir.mkdir(parents=True, exist_ok=True)
     ssl_context = None
@@ -103,7 +191,7 @@ async def serve(config: ServerConfig, *, ready: Callable[[list[str]], None] | No
         ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ssl_context.load_cert_chain(config.tls_cert, config.tls_key)
     app = create_app(config)
-    runner = web.AppRunner(
+    runner = GuardedRunner(
         app, handle_signals=False, access_log=None, shutdown_timeout=config.shutdown_grace
     )
     await runner.setup()
@@ -113,10 +201,13 @@ async def serve(config: ServerConfig, *, ready: Callable[[list[str]], None] | No
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
     try:
-        site = web.TCPSite(runner, config.host, config.port, ssl_context=ssl_context)
+        site = web.TCPSite(
+            runner, config.host, config.port, ssl_context=ssl_context, reuse_port=worker or None
+        )
         await site.start()
         ports = [addr[1] for addr in runner.addresses if isinstance(addr, tuple)]
-        urls = announce(config, ports[0] if ports else config.port)
+        port = ports[0] if ports else config.port
+        urls = [] if worker else announce(config, port)  # the supervisor announces
         if ready is not None:
             ready(urls)
         await stop.wait()
@@ -169,7 +260,9 @@ def _hide_password(url: str) -> str:
 
 # -- admin -----------------------------------------------------------------------------------
 def _configure_admin(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("admin", help="manage accounts from the shell")
+    p = sub.add_parser(
+        "admin", help="manage accounts, mutes, bans, files, backups and the schema from the shell"
+    )
     _add_store_options(p)
     asub = p.add_subparsers(dest="action", required=True)
     c = asub.add_parser("create-user", help="add an account")
@@ -187,6 +280,23 @@ def _configure_admin(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     r.set_defaults(func=_admin(_reset_password))
     ls = asub.add_parser("list-users", help="print every account")
     ls.set_defaults(func=_admin(_list_users))
+    for name, what, action in (
+        ("list-mutes", "mutes", _list_mutes),
+        ("list-bans", "bans", _list_bans),
+    ):
+        lm = asub.add_parser(name, help=f"print the {what} in force (server-wide, or in --room)")
+        lm.add_argument("--room", help="a room's id (default: server-wide)")
+        lm.set_defaults(func=_admin(action))
+    for name, what, action in (
+        ("unban", "a ban", _unban),
+        ("unmute", "a mute", _unmute),
+    ):
+        lift = asub.add_parser(name, help=f"lift {what} (server-wide, or in --room)")
+        lift.add_argument("username")
+        lift.add_argument("--room", help="a room's id (default: server-wide)")
+        lift.set_defaults(func=_admin(action))
+    __import__("chinwag.cli_files", fromlist=["configure"]).configure(asub, _admin)
+    __import__("chinwag.cli_data", fromlist=["configure"]).configure(asub)
 
 
 AdminAction = Callable[[Any, argparse.Namespace], Coroutine[Any, Any, int]]
@@ -213,11 +323,8 @@ async def _admin_context(config: ServerConfig) -> AsyncIterator[Any]:
     """The server's parts without a network: the same use cases, run from the shell."""
     from chinwag.bus.memory import MemoryBroker, MemoryBus
     from chinwag.core.validation import GENERAL
-    from chinwag.server.app import make_hasher
-    from chinwag.server.context import Context, now_ms
-    from chinwag.server.hub import Hub
-    from chinwag.server.metrics import Metrics
-    from chinwag.server.notifier import Notifier
+    from chinwag.server.app import build_context, make_hasher
+    from chinwag.server.context import now_ms
     from chinwag.store.sql import open_store
 
     config.data_dir.mkdir(parents=True, exist_ok=True)
@@ -226,17 +333,9 @@ async def _admin_context(config: ServerConfig) -> AsyncIterator[Any]:
     hasher = make_hasher(config)
     try:
         await store.ensure_room(GENERAL, "general", "public", now=now_ms())
-        metrics = Metrics()
-        hub = Hub(metrics, max_outgoing=config.max_outgoing, fetch_since=store.messages_since)
-        yield Context(
-            config=config,
-            store=store,
-            hub=hub,
-            notifier=Notifier(hub, bus, store),
-            hasher=hasher,
-            metrics=metrics,
-            node_id="admin",
-        )
+        # What the commands change reaches running servers through the store's change
+        # stream, which every server node reads.
+        yield build_context(config, store, bus, hasher)
     finally:
         await bus.close()
         hasher.close()
@@ -296,6 +395,59 @@ async def _list_users(ctx: Any, args: argparse.Namespace) -> int:
     return 0
 
 
+def _when(ms: int | None) -> str:
+    import datetime
+
+    if ms is None:
+        return "-"
+    moment = datetime.datetime.fromtimestamp(ms / 1000, tz=datetime.UTC)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+async def _print_sanctions(ctx: Any, args: argparse.Namespace, what: str) -> int:
+    from chinwag.server.context import now_ms
+
+    found = await ctx.store.sanctions(None, args.room, now=now_ms())
+    records = found.mutes if what == "mute" else found.bans
+    until = f" {'until':<20}" if what == "mute" else ""
+    print(f"{'username':<24} {'display name':<24} {'by':<24} {'since':<20}{until} reason")
+    for r in records:
+        ends = f" {_when(r.until):<20}" if what == "mute" else ""
+        by = r.by or "(command line)"
+        print(f"{r.user:<24} {r.display_name:<24} {by:<24} {_when(r.since):<20}{ends} {r.reason}")
+    where = f"in room {args.room}" if args.room else "server-wide"
+    print(f"{len(records)} {what}(s) {where}")
+    return 0
+
+
+async def _list_mutes(ctx: Any, args: argparse.Namespace) -> int:
+    return await _print_sanctions(ctx, args, "mute")
+
+
+async def _list_bans(ctx: Any, args: argparse.Namespace) -> int:
+    return await _print_sanctions(ctx, args, "ban")
+
+
+async def _lift(ctx: Any, args: argparse.Namespace, action: str) -> int:
+    """Lift a ban or a mute; lifting one that is not there fails (`no_change`). Running
+    servers learn of it from the change stream (the muted user is told)."""
+    from chinwag.server.context import now_ms
+
+    user = await _user_or_fail(ctx, args.username)
+    await ctx.store.moderate(None, action, user.username, room_id=args.room, now=now_ms())
+    where = f"in room {args.room}" if args.room else "on the server"
+    print(f"{user.username} is no longer {'banned' if action == 'unban' else 'muted'} {where}")
+    return 0
+
+
+async def _unban(ctx: Any, args: argparse.Namespace) -> int:
+    return await _lift(ctx, args, "unban")
+
+
+async def _unmute(ctx: Any, args: argparse.Namespace) -> int:
+    return await _lift(ctx, args, "mute")
+
+
 # -- entry point -----------------------------------------------------------------------------
 def _setup_logging(level: str) -> None:
     logging.basicConfig(
@@ -343,9 +495,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except Exception as exc:
         from chinwag.core.errors import ChatError
+        from chinwag.store.sql.migrate import SchemaTooNew
 
         if isinstance(exc, ChatError):
             print(f"chinwag: {exc.message}", file=sys.stderr)
             return 1
+        if isinstance(exc, SchemaTooNew):  # from `serve` and every `admin` command
+            print(f"chinwag: {exc}", file=sys.stderr)
+            return exc.exit_code
         raise
     return code

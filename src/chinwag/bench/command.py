@@ -9,7 +9,16 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-SCENARIO_NAMES = ("fanout", "rooms", "idle", "durable", "login", "history")
+SCENARIO_NAMES = (
+    "fanout",
+    "rooms",
+    "idle",
+    "durable",
+    "login",
+    "history",
+    "files",
+    "search",
+)
 
 
 def _ints(text: str) -> list[int]:
@@ -31,7 +40,7 @@ def configure(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="Start a server (or use --url), load it from separate pinned "
         "processes, and write JSON results and docs/benchmarks.md.",
     )
-    p.add_argument("scenario", choices=(*SCENARIO_NAMES, "all", "report"))
+    p.add_argument("scenario", choices=(*SCENARIO_NAMES, "scale", "all", "report"))
     p.add_argument("--url", help="bench the server at ws://host:port/ws instead of starting one")
     p.add_argument(
         "--out",
@@ -61,7 +70,25 @@ def configure(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         choices=("reference",),
         help="fanout: also run the bare aiohttp reference server and print the ratio",
     )
-    p.add_argument("--connections", type=_ints, help="fanout: room sizes (200,1000,5000)")
+    p.add_argument(
+        "--connections", type=_ints, help="fanout: room sizes (200,1000,5000); scale: one (1000)"
+    )
+    p.add_argument(
+        "--bus-url",
+        default="redis://127.0.0.1:6379/0",
+        help="scale: the Redis of the nodes (a fresh key prefix each time; default %(default)s)",
+    )
+    p.add_argument(
+        "--shapes",
+        default="workers:1,workers:2,workers:2:niced,nodes:1,nodes:2,nodes:3",
+        help="scale: the deployments measured, in order (default %(default)s)",
+    )
+    p.add_argument(
+        "--generator-nice",
+        type=int,
+        default=10,
+        help="scale: how much nicer than the servers the generator runs in a :niced shape",
+    )
     p.add_argument("--rates", type=_floats, help="fanout/rooms: offered msgs/s per step")
     p.add_argument("--senders", type=int, default=10, help="fanout: sending connections")
     p.add_argument("--idle-counts", type=_ints, help="idle: connection counts per step")
@@ -125,6 +152,8 @@ def run(args: argparse.Namespace) -> int:
         os.setpriority(os.PRIO_PROCESS, 0, args.nice)  # inherited by every process started
     if layout.shared:
         opts.log("warning: the server and the load generator share cores")
+    if args.scenario == "scale":
+        return _scale(args, opts)
     names = SCENARIO_NAMES if args.scenario == "all" else (args.scenario,)
     args.out.mkdir(parents=True, exist_ok=True)
     for name in names:
@@ -147,4 +176,43 @@ def run(args: argparse.Namespace) -> int:
         print(report.summary(result))
     if args.scenario == "all":
         report.write(args.out, args.docs)
+    return 0
+
+
+def _scale(args: argparse.Namespace, opts: Any) -> int:
+    """`chinwag bench scale`: its JSON, table and plot (docs/benchmarks-scale.png)."""
+    import json
+    import sys
+
+    from chinwag.bench import plots, tables
+    from chinwag.bench.harness import BenchError
+    from chinwag.bench.scenarios.scale import parse_shapes, scale
+
+    try:
+        shapes = parse_shapes(args.shapes)
+    except ValueError as exc:
+        print(f"chinwag bench scale: {exc}", file=sys.stderr)
+        return 2
+    if args.connections and len(args.connections) != 1:
+        print("chinwag bench scale: --connections takes one room size", file=sys.stderr)
+        return 2
+    try:
+        result = scale(
+            opts,
+            args.connections[0] if args.connections else None,
+            shapes=shapes,
+            rates=args.rates,
+            bus_url=args.bus_url,
+            generator_nice=args.generator_nice,
+        )
+    except BenchError as exc:
+        print(f"chinwag bench scale: {exc}", file=sys.stderr)
+        return 1
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / "scale.json"
+    path.write_text(json.dumps(result, indent=1) + "\n")
+    opts.log(f"scale: wrote {path}")
+    for png in plots.plot({"scale": result}, args.docs.parent):
+        opts.log(f"scale: drew {png}")
+    print(tables.summary(result))
     return 0

@@ -115,6 +115,8 @@ class ServerProcess:
     cpus: list[int]
     database_url: str | None = None
     env: dict[str, str] = field(default_factory=dict)
+    #: More flags of `chinwag serve` (`--workers 2 --bus-url ...`, say).
+    args: list[str] = field(default_factory=list)
     nofile: int = 65536
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
@@ -136,9 +138,12 @@ class ServerProcess:
         cmd = [sys.executable, "-m", "chinwag", "serve", "--host", "127.0.0.1"]
         cmd += ["--port", str(self.port), "--data-dir", str(self.data_dir)]
         cmd += ["--rate-limit", "0", "--flood-limit", "0"]
+        # Every bench client comes from 127.0.0.1: the budgets by address and for
+        # connections waiting to log in would measure themselves, not the server.
+        cmd += ["--max-per-address", "0", "--max-anonymous", "0", "--registrations-per-hour", "0"]
         if self.database_url:
             cmd += ["--database-url", self.database_url]
-        return cmd
+        return cmd + self.args
 
     def start(self, timeout: float = 60.0) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -171,23 +176,44 @@ class ServerProcess:
             data: dict[str, Any] = json.loads(response.read())
         return data
 
-    def cpu(self) -> float:
-        """CPU seconds used so far by the server process (all its threads)."""
+    def processes(self) -> list[psutil.Process]:
+        """The server's processes: the one started, and any it started (the workers of
+        `chinwag serve --workers N`, under their supervisor)."""
         assert self.ps is not None
-        times = self.ps.cpu_times()
-        return float(times.user + times.system)
+        found = [self.ps]
+        with contextlib.suppress(psutil.Error):
+            found += self.ps.children(recursive=True)
+        return found
+
+    def cpu(self) -> float:
+        """CPU seconds used so far by the server's processes (all their threads)."""
+        return sum(self.cpu_by_process().values())
+
+    def cpu_by_process(self) -> dict[int, float]:
+        """CPU seconds used so far by each of the server's processes, by pid."""
+        found = {}
+        for ps in self.processes():
+            with contextlib.suppress(psutil.Error):
+                times = ps.cpu_times()
+                found[ps.pid] = float(times.user + times.system)
+        return found
 
     def main_thread_cpu(self) -> float:
-        """CPU seconds of the server's main thread (its event loop) alone."""
-        assert self.ps is not None
-        for thread in self.ps.threads():
-            if thread.id == self.ps.pid:
-                return float(thread.user_time + thread.system_time)
-        return float("nan")
+        """CPU seconds of the server's main threads (their event loops) alone."""
+        total = 0.0
+        for ps in self.processes():
+            with contextlib.suppress(psutil.Error):
+                for thread in ps.threads():
+                    if thread.id == ps.pid:
+                        total += float(thread.user_time + thread.system_time)
+        return total
 
     def rss(self) -> int:
-        assert self.ps is not None
-        return int(self.ps.memory_info().rss)
+        total = 0
+        for ps in self.processes():
+            with contextlib.suppress(psutil.Error):
+                total += int(ps.memory_info().rss)
+        return total
 
     def threads(self) -> int:
         assert self.ps is not None
@@ -215,6 +241,42 @@ class ServerProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class ServerGroup:
+    """Several servers under test measured as one (the nodes of a deployment): their
+    CPU and memory summed, the first one's health and process."""
+
+    def __init__(self, servers: list[ServerProcess]) -> None:
+        if not servers:
+            raise BenchError("a group of servers needs at least one")
+        self.servers = servers
+
+    @property
+    def proc(self) -> subprocess.Popen[bytes] | None:
+        return self.servers[0].proc
+
+    def health(self) -> dict[str, Any]:
+        return self.servers[0].health()
+
+    def cpu(self) -> float:
+        return sum(s.cpu() for s in self.servers)
+
+    def cpu_by_process(self) -> dict[int, float]:
+        return {pid: t for s in self.servers for pid, t in s.cpu_by_process().items()}
+
+    def main_thread_cpu(self) -> float:
+        return sum(s.main_thread_cpu() for s in self.servers)
+
+    def rss(self) -> int:
+        return sum(s.rss() for s in self.servers)
+
+    def log_tail(self, lines: int = 30) -> str:
+        return "\n".join(f"[{s.data_dir.name}]\n{s.log_tail(lines)}" for s in self.servers)
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.stop()
 
 
 # -- the load generator ------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The report's plots (matplotlib, the `bench` extra): latency against offered load
-(fanout, rooms) and server memory against connections (idle)."""
+(fanout, rooms), server memory against connections (idle), and deliveries/s by
+deployment (scale)."""
 
 from __future__ import annotations
 
@@ -68,7 +69,43 @@ def plot(results: dict[str, dict[str, Any]], out: Path) -> list[Path]:
         ax.grid(True, alpha=0.3)
         ax.legend()
         written.append(_save(fig, out / "benchmarks-idle.png"))
+    if results.get("scale"):
+        written.append(_scale(plt, results["scale"], out / "benchmarks-scale.png"))
     return written
+
+
+def _scale(plt: Any, result: dict[str, Any], path: Path) -> Path:
+    """Deliveries/s of each deployment: sustained with p99 < 100 ms, and peak."""
+    runs = result["runs"]
+    fig, ax = plt.subplots(figsize=(9, 5))
+    xs = list(range(len(runs)))
+    sustained = [r["max_sustained_deliveries_per_s"] / 1000 for r in runs]
+    peak = [r["peak_delivered_per_s"] / 1000 for r in runs]
+    ax.bar([x - 0.2 for x in xs], sustained, 0.4, label="sustained, p99 < 100 ms")
+    ax.bar([x + 0.2 for x in xs], peak, 0.4, label="peak delivered (valid step)", alpha=0.6)
+    for x, low, high in zip(xs, sustained, peak, strict=True):
+        ax.annotate(f"{low:,.0f}", (x - 0.2, low), ha="center", va="bottom", fontsize=8)
+        ax.annotate(f"{high:,.0f}", (x + 0.2, high), ha="center", va="bottom", fontsize=8)
+    one = next((r for r in runs if r["shape"] == "workers:1"), None)
+    if one and one["max_sustained_deliveries_per_s"]:
+        bar = 1.7 * one["max_sustained_deliveries_per_s"] / 1000
+        ax.axhline(bar, color="tab:red", linestyle=":", label="bar for 2 workers: 1.7x 1 worker")
+    labels = []
+    for r in runs:
+        shared = " (shared cores)" if r["shared_cores"] else ""
+        labels.append(f"{r['title']}{shared}".replace(", ", "\n").replace(" (", "\n("))
+    ax.set_xticks(xs, labels, fontsize=8)
+    ax.set_ylabel("deliveries/s (thousands)")
+    loads = [s["load"][0] for r in runs for s in r["steps"]] or [0.0]
+    cores = result["machine"].get("cores")
+    ax.set_title(
+        f"scale: fan-out to {result['connections']:,} connections, PostgreSQL + Redis\n"
+        f"{cores} cores; load average {min(loads):g}-{max(loads):g} during the run",
+        fontsize=10,
+    )
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.legend(fontsize="small")
+    return _save(fig, path)
 
 
 def _latency_axes(ax: Any, xlabel: str, title: str) -> None:

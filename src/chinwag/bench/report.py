@@ -139,7 +139,7 @@ def render(results: dict[str, dict[str, Any]], image_prefix: str = "") -> str:
     t = targets(results)
     if t:
         parts += ["### Targets", "", t, ""]
-    for name in ("fanout", "rooms", "idle", "durable", "login", "history"):
+    for name in ("fanout", "rooms", "idle", "durable", "login", "history", "files", "search"):
         if name in results:
             parts += [f"### {name}", "", summary(results[name])]
             if name == "fanout":

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlalchemy.engine import Connection
 
 from chinwag.core.validation import GENERAL, canonical, default_color, dm_room_id
@@ -54,6 +54,8 @@ class Plan:
     rooms: list[Room] = field(default_factory=list)
     general_messages: int = 0
     body_len: int = 100
+    #: Bodies of words drawn from `VOCABULARY` (for search) instead of a fixed pattern.
+    words: bool = False
 
 
 def dm(a: int, b: int) -> Room:
@@ -155,7 +157,7 @@ def _fill(conn: Connection, plan: Plan, now: int) -> dict[str, int]:
                     "seq": seq,
                     "sender_key": sender,
                     "sender": sender,
-                    "body": f"seeded {seq:012d} {pad}",
+                    "body": worded(room.id, seq) if plan.words else f"seeded {seq:012d} {pad}",
                     "ts": now - (room.messages - seq),
                     "client_msg_id": None,
                     "kind": "text",
@@ -169,6 +171,37 @@ def _fill(conn: Connection, plan: Plan, now: int) -> dict[str, int]:
     return {"users": n, "rooms": len(all_rooms), "messages": seeded}
 
 
+#: The words of `worded` bodies: 2,000 made-up words, so that each one is in about 0.4%
+#: of the bodies (a word people search for is in a few of them, not in most).
+VOCABULARY = [
+    "".join("bdfgklmnprstvz"[(n * 7 + k * 3) % 14] + "aeiou"[(n + k * 2) % 5] for k in range(3))
+    + str(n)
+    for n in range(2000)
+]
+
+
+def worded(room_id: str, seq: int, count: int = 8) -> str:
+    """A body of `count` words of `VOCABULARY`, the same for the same room and seq."""
+    digest = hashlib.blake2b(f"{room_id}/{seq}".encode(), digest_size=2 * count).digest()
+    picks = [
+        int.from_bytes(digest[i : i + 2], "big") % len(VOCABULARY) for i in range(0, 2 * count, 2)
+    ]
+    return " ".join(VOCABULARY[p] for p in picks)
+
+
+def search_queries(room_id: str, messages: int, count: int) -> list[str]:
+    """Queries of two words that seeded bodies of `room_id` (of `messages`) hold together."""
+    queries = []
+    for i in range(count):
+        words = worded(room_id, 1 + (i * 7919) % messages).split()
+        queries.append(f"{words[0]} {words[3]}")
+    return queries
+
+
+def _analyze(conn: Connection) -> None:
+    conn.execute(text("ANALYZE"))
+
+
 async def seed(url: str, plan: Plan) -> dict[str, Any]:
     """Create the schema at `url` and fill it as `plan` says; returns counts and time."""
     started = time.monotonic()
@@ -177,6 +210,9 @@ async def seed(url: str, plan: Plan) -> dict[str, Any]:
         now = time.time_ns() // 1_000_000
         await store.ensure_room(GENERAL, "general", "public", now=now)
         counts = await store.db.write(_fill, plan, now)
+        # the planner's statistics, as a database of that size would have them (its
+        # autovacuum keeps them): without, a search may pick a plan for an empty table
+        await store.db.write(_analyze)
     finally:
         await store.close()
     return {**counts, "seconds": round(time.monotonic() - started, 2)}

@@ -83,3 +83,68 @@ class Storm(WorkerBase):
             "seconds": (t_stop - t_measure) / 1e9,
             "cpu": cpu_seconds() - c0,
         }
+
+    async def op_searches(
+        self,
+        *,
+        t_start: int,
+        t_measure: int,
+        t_stop: int,
+        users: list[tuple[str, str]],
+        queries: list[str],
+        host: str,
+        port: int,
+        path: str,
+    ) -> dict[str, Any]:
+        """`len(users)` searchers, each logged in on a connection of its own, searching
+        one query after another (round-robin through `queries`) until `t_stop`."""
+        url = f"ws://{host}:{port}{path}"
+        clients = []
+        for username, password in users:
+            client = Client(url, heartbeat=None, request_timeout=60.0)
+            await client.connect()
+            await client.request(rq.Login(id="0", username=username, password=password), rp.AuthOk)
+            clients.append(client)
+        await self.sleep_until(t_start)
+        ok = busy = found = 0
+        latencies: list[int] = []
+        codes: collections.Counter[str] = collections.Counter()
+        c0 = cpu_seconds()
+
+        async def loop_one(n: int, client: Client) -> None:
+            nonlocal ok, busy, found
+            i = n
+            while monotonic_ns() < t_stop:
+                query = queries[i % len(queries)]
+                i += len(clients)
+                begun = monotonic_ns()
+                try:
+                    reply = await client.request(
+                        rq.Search(id="0", query=query, limit=20), rp.SearchOk
+                    )
+                except RequestError as exc:
+                    codes[str(exc.code)] += 1
+                    if exc.code == "rate_limited":
+                        busy += 1
+                        await asyncio.sleep(exc.retry_after or 0.1)
+                    continue
+                done = monotonic_ns()
+                if t_measure <= done < t_stop:
+                    ok += 1
+                    found += len(reply.messages)
+                    latencies.append(done - begun)
+
+        try:
+            await asyncio.gather(*(loop_one(n, c) for n, c in enumerate(clients)))
+        finally:
+            for client in clients:
+                await client.close()
+        return {
+            "searches": ok,
+            "busy": busy,
+            "found": found,
+            "codes": dict(codes),
+            "latencies": latencies,
+            "seconds": (t_stop - t_measure) / 1e9,
+            "cpu": cpu_seconds() - c0,
+        }

@@ -228,21 +228,38 @@ def _summary_durable(result: dict[str, Any]) -> str:
     )
 
 
+def _chat_phases(*steps: dict[str, Any]) -> str:
+    """The table of open-loop chat steps (alone, then beside something else)."""
+    return table(
+        [
+            "phase",
+            "msgs/s",
+            "delivered/s",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "max ms",
+            "server CPU",
+            "missing",
+        ],
+        [
+            [
+                s["label"],
+                s["offered_msgs_per_s"],
+                s["delivered_per_s"],
+                *_lat(s),
+                s["server_cpu"],
+                s["missing_deliveries"],
+            ]
+            for s in steps
+        ],
+    )
+
+
 def _summary_login(result: dict[str, Any]) -> str:
     run = result["run"]
     lg = run["logins"]
     a = result["argon2"]
-    rows = [
-        [
-            s["label"],
-            s["offered_msgs_per_s"],
-            s["delivered_per_s"],
-            *_lat(s),
-            s["server_cpu"],
-            s["missing_deliveries"],
-        ]
-        for s in (run["chat"], run["chat_during_storm"])
-    ]
     storm = run["chat_during_storm"]["extra"]
     return (
         f"#### Logins at argon2id t={a['time_cost']}, m={a['memory_kib']} KiB, "
@@ -254,20 +271,7 @@ def _summary_login(result: dict[str, Any]) -> str:
         + f"\n\n{result['chatters']} users chatting at {result['chat_rate']:g} msgs/s, alone "
         f"and during a storm of {result['concurrency']} concurrent logins "
         f"({storm['logins_per_s']}/s):\n\n"
-        + table(
-            [
-                "phase",
-                "msgs/s",
-                "delivered/s",
-                "p50 ms",
-                "p95 ms",
-                "p99 ms",
-                "max ms",
-                "server CPU",
-                "missing",
-            ],
-            rows,
-        )
+        + _chat_phases(run["chat"], run["chat_during_storm"])
         + "\n"
     )
 
@@ -303,6 +307,135 @@ def _summary_history(result: dict[str, Any]) -> str:
     )
 
 
+def _summary_files(r: dict[str, Any]) -> str:
+    run = r["run"]
+    up, down = run["upload"], run["download"]
+    head = (
+        f"#### {r['clients']} clients uploading {r['size'] / 2**20:.0f} MiB each at once, "
+        f"then downloading (loop {run.get('loop')})\n\n"
+    )
+    rows = [
+        ["upload, all at once", up["seconds"], up["mb_per_s"], ""],
+        ["download, all at once", down["seconds"], down["mb_per_s"], ""],
+        ["10 KB uploads", r["settings"]["measure_s"], "", run["small_upload"]["per_s"]],
+        ["10 KB downloads", r["settings"]["measure_s"], "", run["small_download"]["per_s"]],
+    ]
+    memory = (
+        f"\nServer RSS during the uploads: {up['rss_before_mb']} MB before, "
+        f"{up['rss_peak_mb']} MB at the peak, {up['rss_after_mb']} MB after; "
+        f"server CPU {run['server_cpu']} s in all.\n"
+    )
+    return head + table(["what", "seconds", "MB/s", "requests/s"], rows) + "\n" + memory
+
+
+def _summary_search(result: dict[str, Any]) -> str:
+    run = result["run"]
+    found = run["chat_during_search"]["extra"]
+    return (
+        f"#### Searches of two words in {result['messages']:,} messages (loop {run['loop']})"
+        f"\n\n{result['searchers']} users searching as fast as they are answered:\n\n"
+        + table(
+            ["searches/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "found each", "refused busy"],
+            [
+                [
+                    found["searches_per_s"],
+                    *_lat(found),
+                    found["found_per_search"],
+                    found["busy"],
+                ]
+            ],
+        )
+        + f"\n\n{result['chatters']} users chatting at {result['chat_rate']:g} msgs/s, alone "
+        "and while they search:\n\n" + _chat_phases(run["chat"], run["chat_during_search"]) + "\n"
+    )
+
+
+def _summary_scale(result: dict[str, Any]) -> str:
+    machine = result["machine"]
+    rows = []
+    for run in result["runs"]:
+        best = max(
+            (s for s in run["steps"] if s.get("ok")),
+            key=lambda s: s["offered_deliveries_per_s"],
+            default=None,
+        )
+        loads = [s["load"][0] for s in run["steps"]] or [float("nan")]
+        layout = run["layout"]
+        rows.append(
+            [
+                run["title"],
+                _cores(layout["server_cpus"]),
+                _cores(layout["generator_cpus"]) + (" (niced)" if run["niced"] else ""),
+                run["max_sustained_deliveries_per_s"],
+                "-" if best is None else best["latency"]["p99_ms"],
+                run["peak_delivered_per_s"],
+                "-" if best is None else best["server_cpu"],
+                "-" if best is None else best["generator_cpu"],
+                " / ".join(
+                    f"{x:g}" for x in run["server_cpu_seconds_by_process"][: run["processes"]]
+                ),
+                f"{min(loads):g}-{max(loads):g}",
+                run.get("postgres_checkpoints_requested", "-"),
+                run["invalid_steps"],
+            ]
+        )
+    out = [
+        f"{result['connections']:,} connections in one room, {result['senders']} senders, "
+        f"PostgreSQL and Redis; {machine.get('cores')} cores ({machine.get('cpu')}), "
+        f"load average {' / '.join(map(str, result['load_before']))} before and "
+        f"{' / '.join(map(str, result['load_after']))} after.\n",
+        table(
+            [
+                "deployment",
+                "server cores",
+                "generator cores",
+                "sustained deliv/s (p99 < 100 ms)",
+                "its p99 ms",
+                "peak delivered/s",
+                "server CPU (cores)",
+                "generator CPU (share)",
+                "CPU s by process",
+                "load (1 min)",
+                "forced checkpoints",
+                "invalid steps",
+            ],
+            rows,
+        ),
+    ]
+    if any(run["shared_cores"] for run in result["runs"]):
+        out.append(
+            "\nShared cores: where a deployment has as many server processes as the machine "
+            "has cores, the servers and the load generator run on the same cores and take "
+            "CPU from each other; those figures are a floor, not the servers' ceiling."
+        )
+    for bar in result.get("bar", []):
+        b = bar["max_sustained_deliveries_per_s"]
+        peak = bar["peak_delivered_per_s"]
+        out.append(
+            f"\nSecond worker ({bar['shape']}): {b['one_worker']:,} -> {b['two_workers']:,} "
+            f"sustained deliveries/s, the second adds {_share(b)} of the first's "
+            f"(bar: 0.7x): **{_verdict(b['met'])}**; peak delivered "
+            f"{peak['one_worker']:,} -> {peak['two_workers']:,}/s ({_share(peak)} added)."
+        )
+    return "\n".join(out) + "\n"
+
+
+def _verdict(met: bool | None) -> str:
+    return "not measured (one worker sustained nothing)" if met is None else _met(met)
+
+
+def _met(met: bool) -> str:
+    return "met" if met else "missed"
+
+
+def _share(bar: dict[str, Any]) -> str:
+    return "n/a" if bar["added_share"] is None else f"{bar['added_share']:g}x"
+
+
+def _cores(cpus: list[int]) -> str:
+    return ",".join(map(str, cpus)) or "any"
+
+
 def summary(result: dict[str, Any]) -> str:
     name = result["scenario"]
     return SUMMARIES[name](result)
@@ -315,4 +448,7 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     "durable": _summary_durable,
     "login": _summary_login,
     "history": _summary_history,
+    "files": _summary_files,
+    "search": _summary_search,
+    "scale": _summary_scale,
 }

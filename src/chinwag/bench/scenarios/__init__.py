@@ -1,4 +1,5 @@
-"""The scenarios of `chinwag bench`: fanout, rooms, idle, durable, login, history.
+"""The scenarios of `chinwag bench`: fanout, rooms, idle, durable, login, history,
+files, search; and scale (fanout on several workers and nodes, PostgreSQL and Redis).
 
 Each one starts the server under test itself (a subprocess on a fresh data directory,
 seeded straight with SQL, pinned to its core) unless it is given a URL, drives it from
@@ -16,11 +17,14 @@ from typing import Any
 
 from chinwag.bench.scenarios.durable import durable
 from chinwag.bench.scenarios.fanout import fanout
+from chinwag.bench.scenarios.files import files
 from chinwag.bench.scenarios.history import history
 from chinwag.bench.scenarios.idle import idle
 from chinwag.bench.scenarios.login import login
 from chinwag.bench.scenarios.options import Options
 from chinwag.bench.scenarios.rooms import rooms
+from chinwag.bench.scenarios.scale import scale
+from chinwag.bench.scenarios.search import search
 
 SCENARIOS: dict[str, Callable[..., dict[str, Any]]] = {
     "fanout": fanout,
@@ -29,6 +33,21 @@ SCENARIOS: dict[str, Callable[..., dict[str, Any]]] = {
     "durable": durable,
     "login": login,
     "history": history,
+    "files": files,
+    "search": search,
+    "scale": scale,
 }
 
-__all__ = ["SCENARIOS", "Options", "durable", "fanout", "history", "idle", "login", "rooms"]
+__all__ = [
+    "SCENARIOS",
+    "Options",
+    "durable",
+    "fanout",
+    "files",
+    "history",
+    "idle",
+    "login",
+    "rooms",
+    "scale",
+    "search",
+]

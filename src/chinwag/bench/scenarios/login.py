@@ -4,7 +4,6 @@ the delivery latency of users already chatting.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from chinwag.bench import seed
@@ -56,20 +55,7 @@ def login(
             (target.username(chatters + i), seed.PASSWORD) for i in range(storm_users)
         ]
 
-        def storm(t_start: int, t_measure: int, t_stop: int) -> Callable[[], Any]:
-            cid = pool.submit(
-                len(pool) - 1,
-                "storm",
-                t_start=t_start,
-                t_measure=t_measure,
-                t_stop=t_stop,
-                users=storm_accounts,
-                concurrency=concurrency,
-                host=target.host,
-                port=target.port,
-                path=target.path,
-            )
-            return lambda: pool.result(len(pool) - 1, cid)
+        storm = run.beside("storm", users=storm_accounts, concurrency=concurrency)
 
         # Logins alone.
         t_start, t_measure, t_stop, _ = run.times(opts.warmup, opts.measure)

@@ -40,6 +40,8 @@ class Options:
     warmup: float = 1.0
     measure: float = 4.0
     drain: float = 10.0
+    #: A step has drained once nothing arrived for this long (seconds), or at `drain`.
+    quiet: float = 0.5
     body_len: int = 100
     senders: int = 10
     verify: bool = False

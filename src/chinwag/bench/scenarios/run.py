@@ -157,6 +157,28 @@ class Run:
             "server_rss": self.target.rss(),
         }
 
+    def beside(self, op: str, **args: Any) -> Callable[[int, int, int], Callable[[], Any]]:
+        """An `extra` for `open_loop`: worker op `op` (of `Storm`) on the last generator,
+        given the step's times, `args` and where the server is; call what it returns for
+        the op's result."""
+
+        def start(t_start: int, t_measure: int, t_stop: int) -> Callable[[], Any]:
+            last = len(self.pool) - 1
+            cid = self.pool.submit(
+                last,
+                op,
+                t_start=t_start,
+                t_measure=t_measure,
+                t_stop=t_stop,
+                host=self.target.host,
+                port=self.target.port,
+                path=self.target.path,
+                **args,
+            )
+            return lambda: self.pool.result(last, cid)
+
+        return start
+
     def open_loop(
         self,
         slots: list[tuple[int, str]],
@@ -186,6 +208,7 @@ class Run:
                     rate=rate * len(mine) / len(slots),
                     body_len=opts.body_len,
                     verify=opts.verify,
+                    quiet=opts.quiet,
                 )
             )
         finish = extra(t_start, t_measure, t_stop) if extra else None

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from chinwag.bench import seed
-from chinwag.bench.harness import CHEAP_ARGON2, ServerProcess
+from chinwag.bench.harness import CHEAP_ARGON2, ServerGroup, ServerProcess
 from chinwag.bench.scenarios.options import Options
 from chinwag.config import ServerConfig
 
@@ -27,7 +27,7 @@ class Target:
     host: str
     port: int
     path: str
-    proc: ServerProcess | None
+    proc: ServerProcess | ServerGroup | None
     health: dict[str, Any]
     #: How bench users log in: "resume" (seeded sessions) or "register" (URL mode).
     login: str = "resume"
@@ -56,6 +56,7 @@ def running(
     *,
     kind: str = "chinwag",
     cheap_argon2: bool = True,
+    env: dict[str, str] | None = None,
 ) -> Iterator[Target]:
     """The server to bench: started here on a seeded temp dir, or `opts.url`."""
     if opts.url is not None and kind == "chinwag":
@@ -78,9 +79,10 @@ def running(
             url = opts.database_url or seed_url(data_dir)
             counts = seed_now(url, plan)
             opts.log(f"  seeded {counts}")
-        env = dict(CHEAP_ARGON2) if cheap_argon2 else {}
+        settings = dict(CHEAP_ARGON2) if cheap_argon2 else {}
+        settings.update(env or {})
         proc = ServerProcess(
-            kind, data_dir, opts.layout.server_cpus, database_url=opts.database_url, env=env
+            kind, data_dir, opts.layout.server_cpus, database_url=opts.database_url, env=settings
         )
         proc.start()
         try:
