@@ -348,6 +348,8 @@ async def test_the_end_of_a_session_stops_reconnecting(
         "banned": "This account is banned: spam.",
     }
     password = PASSWORD
+    # The session ends once the page has caught up (typing notices, too, go once ready).
+    await bob.wait_until("() => window.chinwag.ready")
     if how == "kick":
         await root.ok("kick", user="bob", reason="cool off")
     elif how == "ban":
@@ -358,7 +360,6 @@ async def test_the_end_of_a_session_stops_reconnecting(
         await other.ok("change_password", old=PASSWORD, new=password)
         await other.close()
     else:
-        await bob.wait_until("() => window.chinwag.ready")  # typing notices go once ready
         await bob.composer.fill("typing…")
     await expect(bob.page.locator("#login-notice")).to_have_text(notices[how])
     assert await bob.page.evaluate("localStorage.getItem('chinwag.token')") is None
