@@ -22,6 +22,22 @@ settings.register_profile("chinwag", deadline=None)
 settings.load_profile("chinwag")
 
 
+#: Test folders driving a real browser, a real Tk under Xvfb or a real nginx: their
+#: failures are mostly those of timing on a busy machine, so a failed test is run once
+#: more before it counts (shown as "R" and listed under "rerun" in the summary). Code
+#: that fails twice still fails; the protocol, store, server and reliability tests
+#: never rerun.
+RERUN_FOLDERS = frozenset({"web", "desktop", "deploy"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    tests = config.rootpath / "tests"
+    for item in items:
+        parts = item.path.relative_to(tests).parts if item.path.is_relative_to(tests) else ()
+        if parts and parts[0] in RERUN_FOLDERS:
+            item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=1))
+
+
 def unavailable(reason: str) -> None:
     """Skip (on a laptop) or fail (in CI) a test whose environment is missing."""
     if REQUIRE_ALL:
