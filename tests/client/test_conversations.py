@@ -186,3 +186,34 @@ def test_a_deletion_takes_the_reactions_with_the_text() -> None:
     # An edit of a deleted message changes nothing.
     state.apply(MessageEdited(message=msg("lan", 2, body="back")))
     assert state.rooms["lan"].messages[2].deleted
+
+
+async def test_a_reaction_toggled_where_its_list_is_cut_short(
+    server: RunningServer, clients: Make, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reaction lists only its first users: a user not listed toggles it by adding,
+    and where the server says it was made already, by taking it back."""
+    monkeypatch.setattr("chinwag.core.conversations.REACTION_USERS", 2)
+    people = []
+    for name in ("ada", "bob", "cy"):
+        client, _ = await clients(server.url)
+        await client.register(name, PASSWORD)
+        people.append(client)
+    ada, bob, cy = people
+    root = await ada.send("general", "vote")
+    for client in people:
+        held = await client.react("general", root.seq, THUMBS)
+    assert held.reactions == [Reaction(emoji=THUMBS, count=3, users=["ada", "bob"])]
+    # cy reacted, but is not listed: the toggle takes it back.
+    after = await cy.toggle_reaction("general", root.seq, THUMBS, held, "cy")
+    assert after.reactions == [Reaction(emoji=THUMBS, count=2, users=["ada", "bob"])]
+    # Not listed and not reacted: the toggle adds.
+    again = await cy.toggle_reaction("general", root.seq, THUMBS, after, "cy")
+    assert again.reactions == [Reaction(emoji=THUMBS, count=3, users=["ada", "bob"])]
+    # Listed: taken back at once; then the list has room for cy.
+    gone = await ada.toggle_reaction("general", root.seq, THUMBS, again, "ada")
+    assert gone.reactions == [Reaction(emoji=THUMBS, count=2, users=["bob", "cy"])]
+    # A refusal that is not "made already" is not turned into a removal.
+    with pytest.raises(RequestError) as refused:
+        await bob.toggle_reaction("general", root.seq + 100, THUMBS, None, "bob")
+    assert refused.value.code == "not_found"

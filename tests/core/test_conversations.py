@@ -8,10 +8,12 @@ import pytest
 from chinwag.core import permissions
 from chinwag.core.conversations import (
     EXCERPT_LENGTH,
+    REACTION_USERS,
     check_reaction,
     excerpt,
     may_notify_all,
     participants,
+    reaction_list,
     said_to_all,
 )
 from chinwag.core.errors import ChatError
@@ -102,3 +104,13 @@ def test_nobody_pins_while_muted() -> None:
     with pytest.raises(ChatError) as refused:
         permissions.check_pin(ada, club, member=member, banned=False, now_ms=40)
     assert refused.value.code == "muted"
+
+
+def test_a_reaction_lists_its_first_users_and_counts_them_all() -> None:
+    made = [("\U0001f44d", f"u{i}") for i in range(REACTION_USERS + 10)]
+    made.insert(3, ("\u2764\ufe0f", "ada"))
+    thumbs, heart = reaction_list(made)
+    assert thumbs.count == REACTION_USERS + 10
+    assert thumbs.users == [f"u{i}" for i in range(REACTION_USERS)]
+    assert (heart.emoji, heart.count, heart.users) == ("\u2764\ufe0f", 1, ["ada"])
+    assert reaction_list([]) == []

@@ -93,6 +93,34 @@ async def test_reactions_live_for_two_and_after_a_reconnect(
     await bob.close()
 
 
+async def test_a_reaction_whose_list_is_cut_short_still_toggles(
+    browser: Browser, web: WebServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server lists a reaction's first users only: a click on a chip the page
+    cannot tell is its user's adds, and where that reaction was made already, takes
+    it back."""
+    from playwright.async_api import expect
+
+    monkeypatch.setattr("chinwag.core.conversations.REACTION_USERS", 1)
+    bob = await ws_register(web.ws_url, "bob")
+    sent = await bob.ok("send", room="general", body="pizza?", client_msg_id="p1")
+    await bob.ok("react", room="general", seq=sent["message"]["seq"], emoji="👍")
+    ada = await ChatPage.open(browser, web)
+    await ada.register("ada")
+    thumbs = chip(ada, "pizza?", "👍")
+    await expect(thumbs).to_contain_text("1")
+    await thumbs.click()  # added, but only bob is listed
+    await expect(thumbs).to_contain_text("2")
+    await expect(thumbs).to_have_attribute("aria-pressed", "false")
+    await expect(thumbs).to_have_attribute("aria-label", "👍 2 reactions by bob and 1 more")
+    await thumbs.click()  # made already: taken back
+    await expect(thumbs).to_contain_text("1")
+    await thumbs.click()  # and made again
+    await expect(thumbs).to_contain_text("2")
+    await bob.close()
+    await ada.close()
+
+
 async def test_replies_quote_and_jump_to_the_original(browser: Browser, web: WebServer) -> None:
     from playwright.async_api import expect
 

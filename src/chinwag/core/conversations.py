@@ -5,9 +5,11 @@ docs/protocol.md)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Literal
 
 from chinwag.core.emojis import is_one_emoji
+from chinwag.protocol.types import Reaction
 
 MentionAll = Literal["room", "here"]
 
@@ -19,6 +21,8 @@ _TO_ALL = re.compile(r"(?<![\w@.])@(room|here)(?![\w@])", re.IGNORECASE)
 EXCERPT_LENGTH = 200
 #: Participants a thread summary names, the most recent first.
 PARTICIPANTS = 5
+#: The most users a reaction lists (the first who reacted); its `count` counts them all.
+REACTION_USERS = 50
 
 
 def said_to_all(body: str) -> MentionAll | None:
@@ -53,3 +57,17 @@ def check_reaction(emoji: str) -> str | None:
     if not is_one_emoji(emoji):
         return "a reaction is one emoji"
     return None
+
+
+def reaction_list(made: Iterable[tuple[str, str]]) -> list[Reaction]:
+    """A message's reactions from its (emoji, username) pairs in the order they were
+    made: emoji by first use, each listing its first `REACTION_USERS` users (a message
+    everyone reacts to goes to everyone again at each reaction: the list stays short)
+    and counting them all."""
+    listed: dict[str, Reaction] = {}
+    for emoji, username in made:
+        reaction = listed.setdefault(emoji, Reaction(emoji=emoji, count=0))
+        if reaction.count < REACTION_USERS:
+            reaction.users.append(username)
+        reaction.count += 1
+    return list(listed.values())

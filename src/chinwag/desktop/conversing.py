@@ -14,7 +14,7 @@ from typing import Any
 
 from chinwag.client import Client
 from chinwag.client.model import Update
-from chinwag.desktop.conversation import excerpt_text, reacted, shown_in_room
+from chinwag.desktop.conversation import excerpt_text, shown_in_room
 from chinwag.desktop.editing import MessageActions
 from chinwag.desktop.emoji_picker import EmojiPicker
 from chinwag.desktop.main_window import popup
@@ -168,10 +168,8 @@ class ConversationActions(MessageActions):
         rs = self.state.rooms.get(room)
         msg = rs.messages.get(seq) if rs else None
         me = self.state.me.username if self.state.me else None
-        mine = msg is not None and any(
-            r.emoji == emoji and reacted(r, me) for r in (msg.reactions or [])
-        )
-        self.react(room, seq, emoji, add=not mine)
+        if me is not None:
+            self._change(lambda client: client.toggle_reaction(room, seq, emoji, msg, me))
 
     def react(self, room: str, seq: int, emoji: str, *, add: bool = True) -> None:
         self._change(lambda client: client.react(room, seq, emoji, add=add))

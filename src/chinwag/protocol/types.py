@@ -70,8 +70,8 @@ class ThreadSummary(msgspec.Struct, kw_only=True):
 
 
 class Reaction(msgspec.Struct, kw_only=True):
-    """One emoji on a message: `users`, every user who reacted with it, in the order they
-    did (`count` is their number)."""
+    """One emoji on a message: `users`, the users who reacted with it in the order they
+    did, at most the first 50 of them; `count` is how many did in all."""
 
     emoji: str
     count: int

@@ -19,6 +19,7 @@ from sqlalchemy import Table, delete, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
+from chinwag.core.conversations import reaction_list
 from chinwag.core.errors import ChatError
 from chinwag.core.validation import (
     canonical,
@@ -29,7 +30,6 @@ from chinwag.core.validation import (
     check_username,
     name_key,
 )
-from chinwag.protocol.types import Reaction
 from chinwag.store.sql import archive_format as fmt
 from chinwag.store.sql.dialect import upsert
 from chinwag.store.sql.tables import (
@@ -435,12 +435,8 @@ class Loader:
 def _listed(made: list[fmt.ReactionMade]) -> str | None:
     """A message's `reactions` column from its reactions (as the store writes it when
     one is made: emoji by first use, each with its users in the order they reacted)."""
-    listed: dict[str, Reaction] = {}
-    for r in sorted(made, key=lambda r: r.change):
-        reaction = listed.setdefault(r.emoji, Reaction(emoji=r.emoji, count=0))
-        reaction.users.append(r.username)
-        reaction.count += 1
-    return fmt.ENCODER.encode(list(listed.values())).decode() if listed else None
+    listed = reaction_list((r.emoji, r.username) for r in sorted(made, key=lambda r: r.change))
+    return fmt.ENCODER.encode(listed).decode() if listed else None
 
 
 def load(conn: Connection, lines: Iterable[bytes], known: frozenset[str]) -> dict[str, int]:

@@ -15,8 +15,9 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Connection
 
 from chinwag.core import permissions
+from chinwag.core.conversations import reaction_list
 from chinwag.core.validation import canonical
-from chinwag.protocol.types import Message, Reaction
+from chinwag.protocol.types import Message
 from chinwag.store.base import Actor
 from chinwag.store.conversations import Refused
 from chinwag.store.sql.edits import acting_member
@@ -91,17 +92,13 @@ def react(
 
 def _rebuild(conn: Connection, room_id: str, seq: int, change: int) -> Message:
     """Write the message's `reactions` from its rows, as change `change`; the message."""
-    listed: dict[str, Reaction] = {}
     rows = conn.execute(
         select(reactions.c.emoji, reactions.c.username)
         .where(reactions.c.room_id == room_id, reactions.c.seq == seq)
         .order_by(reactions.c.change)
     )
-    for emoji, username in rows:
-        reaction = listed.setdefault(emoji, Reaction(emoji=emoji, count=0))
-        reaction.users.append(username)
-        reaction.count += 1
-    stored = msgspec.json.encode(list(listed.values())).decode() if listed else None
+    listed = reaction_list((emoji, username) for emoji, username in rows)
+    stored = msgspec.json.encode(listed).decode() if listed else None
     stmt = (
         update(messages)
         .where(messages.c.room_id == room_id, messages.c.seq == seq)

@@ -57,6 +57,13 @@ export class Conversations {
       const reply = await this.app.request("react", { room: msg.room, seq: msg.seq, emoji, add });
       this.app.state.updateMessage(reply.message);
     } catch (e) {
+      // A reaction lists only its first 50 users: one not listed in a list cut short
+      // may have reacted already, and then the click takes the reaction back.
+      const r = (msg.reactions || []).find((x) => x.emoji === emoji);
+      if (e.code === "no_change" && add && r && r.count > r.users.length) {
+        await this.react(msg, emoji, false);
+        return;
+      }
       // Already so (another tab, a double click): nothing to say.
       if (e.code !== "no_change") this.app.toast(sentence(e.message), "error");
     }

@@ -70,7 +70,9 @@ export function reactionsEl(app, msg, canReact) {
   const chips = list.map((r) => {
     const mine = r.users.some((u) => state.isMe(u));
     const names = r.users.map((u) => (state.isMe(u) ? "you" : state.displayName(u)));
-    const who = names.length > 8 ? `${names.slice(0, 8).join(", ")} and ${names.length - 8} more` : names.join(", ");
+    // The server lists a reaction's first 50 users; `count` counts them all.
+    const more = r.count - Math.min(8, names.length);
+    const who = more > 0 ? `${names.slice(0, 8).join(", ")} and ${more} more` : names.join(", ");
     return h(
       "button",
       {
