@@ -31,6 +31,8 @@ RERUN_FOLDERS = frozenset({"web", "desktop", "deploy"})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.pluginmanager.hasplugin("rerunfailures"):
+        return  # `-p no:rerunfailures`: every failure counts at once
     tests = config.rootpath / "tests"
     for item in items:
         parts = item.path.relative_to(tests).parts if item.path.is_relative_to(tests) else ()

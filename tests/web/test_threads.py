@@ -190,3 +190,44 @@ async def test_older_replies_of_a_long_thread_load_on_demand(
     await expect(older).to_have_count(0)
     await bob.close()
     await ada.close()
+
+
+async def test_a_thread_reply_sent_again_is_stored_once(browser: Browser, web: WebServer) -> None:
+    """The answer to a thread reply is lost (the reply was stored): the box says it was
+    not sent and gives the text back; sent again, it is the same message, not a copy."""
+    from playwright.async_api import expect
+
+    from tests.web.test_rules import Wire
+
+    wire = Wire()
+    lost: set[str] = set()
+
+    def swallow(frame: dict[str, object]) -> bool:
+        # The first answer to a reply in a thread goes nowhere.
+        asked = [f["id"] for f in wire.sent if f.get("type") == "send" and f.get("thread")]
+        if frame.get("type") == "ok" and asked and frame.get("id") == asked[0] and not lost:
+            lost.add(str(frame["id"]))
+            return True
+        return False
+
+    wire.swallow = swallow
+    bob = await ws_register(web.ws_url, "bob")
+    root = (await bob.ok("send", room="general", body="dinner?", client_msg_id="r"))["message"]
+    ada = await ChatPage.open(browser, web, setup=wire.setup)
+    await ada.register("ada")
+    await act(ada, "dinner?", "Reply in thread")
+    panel = ada.page.get_by_role("complementary", name=re.compile("Thread"))
+    box = panel.get_by_role("textbox", name="Reply in the thread")
+    await box.fill("tacos")
+    await box.press("Enter")
+    # The page gives up on the answer after its request timeout (15 s).
+    await expect(panel.get_by_text(re.compile("^Not sent"))).to_be_visible(timeout=25_000)
+    await expect(box).to_have_value("tacos")
+    await box.press("Enter")
+    await expect(panel.locator(".thread-count")).to_have_text("1 reply")
+    stored = await bob.ok("thread", room="general", root=root["seq"])
+    assert [m["body"] for m in stored["messages"]] == ["tacos"]
+    sends = [f for f in wire.sent if f.get("type") == "send"]
+    assert len(sends) == 2 and sends[0]["client_msg_id"] == sends[1]["client_msg_id"]
+    await bob.close()
+    await ada.close()

@@ -22,6 +22,7 @@ export class ThreadPanel {
     this.pageSize = 100; // replies per page
     this.more = false; // older replies remain on the server
     this.loadingOlder = false;
+    this.unsent = null; // the reply whose send failed last: { room, root, body, cid }
   }
 
   get theme() {
@@ -168,16 +169,22 @@ export class ThreadPanel {
     const body = emojize(this.input.value);
     if (!body.trim() || !this.isOpen) return;
     this.completion.close();
-    const fields = { room: this.room, body, client_msg_id: newClientMsgId(), thread: this.root, in_room: this.alsoRoom.checked };
+    // A reply whose send failed is sent again with the same id, so that one stored
+    // meanwhile (its answer lost with the connection) is not stored twice.
+    const again = this.unsent && this.unsent.room === this.room && this.unsent.root === this.root && this.unsent.body === body;
+    const cid = again ? this.unsent.cid : newClientMsgId();
+    const fields = { room: this.room, body, client_msg_id: cid, thread: this.root, in_room: this.alsoRoom.checked };
     this.input.value = "";
     this.error.textContent = "";
     try {
       const reply = await app.request("send", fields);
+      this.unsent = null;
       app.state.addMessages([reply.message]);
       this.msgs.set(reply.message.seq, reply.message);
       this.render();
     } catch (e) {
       // Not sent: the text comes back to be sent again.
+      this.unsent = { room: this.room, root: this.root, body: fields.body, cid };
       if (!this.input.value) this.input.value = fields.body;
       this.error.textContent = `Not sent: ${sentence(e.message)}`;
     }
