@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import getpass
 import ipaddress
 import logging
@@ -205,6 +206,11 @@ async def serve(
             runner, config.host, config.port, ssl_context=ssl_context, reuse_port=worker or None
         )
         await site.start()
+        # What starting made (modules, tables, the emoji data) lives as long as the
+        # process: out of the collector's way, its full collections, which stop the
+        # loop, walk only what connections make.
+        gc.collect()
+        gc.freeze()
         ports = [addr[1] for addr in runner.addresses if isinstance(addr, tuple)]
         port = ports[0] if ports else config.port
         urls = [] if worker else announce(config, port)  # the supervisor announces
