@@ -226,3 +226,44 @@ async def test_jump_to_latest_from_far_back_and_reopening_is_quick(
     assert await page.evaluate(ROWS) <= MAX_ROWS
     assert min(timings) < 1_000
     await chat.close()
+
+
+async def test_a_rows_buttons_are_drawn_when_shown(browser: Browser, big: WebServer) -> None:
+    """Hidden, a message's buttons hold no icon and no row is positioned (a row of its own
+    paint layer is repainted whenever rows are added above it); the pointer over a row,
+    or the focus in it, draws its icons, and its buttons work."""
+    from playwright.async_api import expect
+
+    chat = await open_big(browser, big)
+    page = chat.page
+    layout = await page.evaluate(
+        """() => {
+          const rows = [...document.querySelectorAll('#messages .msg')];
+          const bars = [...document.querySelectorAll('#messages .msg-actions')];
+          return {
+            rows: rows.length,
+            bars: bars.length,
+            icons: document.querySelectorAll('#messages .msg-actions svg').length,
+            positioned: [...rows, ...bars, ...document.querySelectorAll('#messages .msg-actions *')]
+              .filter((e) => getComputedStyle(e).position !== 'static').length,
+          };
+        }"""
+    )
+    assert layout["rows"] > 20 and layout["bars"] == layout["rows"], layout
+    assert layout["icons"] == 0, layout
+    assert layout["positioned"] == 0, layout
+
+    newest = page.locator(f"#m-big-{MESSAGES}")
+    await newest.hover()
+    await expect(newest.locator(".msg-actions svg").first).to_be_visible()
+    more = newest.get_by_role("button", name="More actions", exact=False)
+    await more.click()
+    await expect(page.get_by_role("menuitem", name="Reply", exact=True)).to_be_visible()
+    await page.keyboard.press("Escape")
+
+    # By keyboard: the focus in a row draws its icons.
+    other = page.locator(f"#m-big-{MESSAGES - 3}")
+    assert await other.locator(".msg-actions svg").count() == 0
+    await other.get_by_role("button", name="More actions", exact=False).focus()
+    await expect(other.locator(".msg-actions svg").first).to_be_visible()
+    await chat.close()

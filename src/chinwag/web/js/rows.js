@@ -2,7 +2,7 @@
 // built from data (never parsed as HTML), and the grey lines told with people's display
 // names. A body is drawn formatted (markdown.js); text runs as text.js draws them.
 
-import { h, icon } from "./dom.js";
+import { fillIcons, h } from "./dom.js";
 import { dayKey, formatDay, formatFull, formatTime, initials, inkOn, plural, readableColor } from "./format.js";
 import { formatted, proseOf } from "./markdown.js";
 import { inRoom, sameUser } from "./state.js";
@@ -57,6 +57,27 @@ export function systemText(body, displayName) {
   m = /^(\S+) (created|renamed|set|cleared|pinned|unpinned) ([\s\S]*)$/.exec(body);
   if (m) return `${who(m[1])} ${m[2]} ${m[3]}`;
   return body;
+}
+
+/**
+ * A message's buttons are drawn without their icons, which are added when the buttons
+ * show: on the pointer over the row, on focus in it, or on a tap. Hidden, the buttons
+ * draw nothing anyway, and an icon is an SVG of its own (a few elements, and a transform
+ * for the browser to place each frame): for every row in the page, that was most of a
+ * big room's scrolling.
+ */
+export function iconsOnShow(list) {
+  const show = (e) => {
+    const row = e.target instanceof Element ? e.target.closest(".msg") : null;
+    const bar = row && row.lastElementChild;
+    if (bar && bar.classList.contains("msg-actions") && !bar.dataset.drawn) {
+      bar.dataset.drawn = "1";
+      fillIcons(bar);
+    }
+  };
+  list.addEventListener("mouseover", show, { passive: true });
+  list.addEventListener("focusin", show);
+  list.addEventListener("click", show);
 }
 
 /** Builds the rows of one room's timeline for the view. */
@@ -186,13 +207,13 @@ export class Rows {
           {
             type: "button",
             class: "icon-btn small",
+            dataset: { icon: "more" },
             "aria-label": label,
             "aria-haspopup": "menu",
             "aria-expanded": "false",
             title: "React, reply, thread, pin",
             onclick: (e) => openMenu(e.currentTarget, `Actions for the message from ${name}`, conv.menuItems(msg, this.inThread)),
           },
-          icon("more"),
         ),
       );
     }
@@ -203,11 +224,11 @@ export class Rows {
           {
             type: "button",
             class: "icon-btn small",
+            dataset: { icon: "edit" },
             "aria-label": `Edit your message, ${formatTime(msg.ts)}`,
             title: "Edit message",
             onclick: () => this.app.editMessage(msg),
           },
-          icon("edit"),
         ),
       );
     }
@@ -218,11 +239,11 @@ export class Rows {
           {
             type: "button",
             class: "icon-btn small",
+            dataset: { icon: "trash" },
             "aria-label": `Delete message from ${name}, ${formatTime(msg.ts)}`,
             title: "Delete message",
             onclick: () => this.app.confirmDelete(msg),
           },
-          icon("trash"),
         ),
       );
     }

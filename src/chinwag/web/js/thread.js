@@ -8,7 +8,7 @@ import { sentence } from "./dialogs.js";
 import { newClientMsgId } from "./state.js";
 import { Completion } from "./complete.js";
 import { emojize } from "./emoji.js";
-import { Rows } from "./rows.js";
+import { Rows, iconsOnShow } from "./rows.js";
 
 export class ThreadPanel {
   constructor(app) {
@@ -32,6 +32,7 @@ export class ThreadPanel {
   bind() {
     this.el = $("thread-panel");
     this.list = $("thread-messages");
+    iconsOnShow(this.list);
     this.input = $("thread-input");
     this.alsoRoom = $("thread-also");
     this.error = $("thread-error");

@@ -6,7 +6,7 @@
 
 import { $, h, icon, setText } from "./dom.js";
 import { formatted } from "./markdown.js";
-import { Rows, avatar } from "./rows.js";
+import { Rows, avatar, iconsOnShow } from "./rows.js";
 import { inRoom } from "./state.js";
 import { MAX_ROWS, RowWindow } from "./window.js";
 
@@ -26,6 +26,7 @@ export class TimelineView extends RowWindow {
     this.rows = new Rows(app, this);
     this.scroller = $("timeline");
     this.list = $("messages");
+    iconsOnShow(this.list);
     this.pendingList = $("pending");
     this.top = $("history-status");
     this.jump = $("jump");
