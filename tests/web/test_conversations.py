@@ -170,18 +170,20 @@ async def test_replies_quote_and_jump_to_the_original(browser: Browser, web: Web
     await expect(target).to_have_class(re.compile(r"\bfound\b"))
     await page.locator("#jump").click()
 
-    # Far back: its surrounding history in a dialog, the original marked; the quote is
-    # the original as plain text.
+    # Far back: shown in the timeline among its surrounding history, flashed (no
+    # dialog); the quote is the original as plain text. "Jump to latest" comes back.
     far = first["message"]["seq"]
     await bob.ok("send", room="general", body="see above", client_msg_id="r", reply_to=far)
     quote = row(ada, "see above").locator(".quote")
     await expect(quote).to_contain_text("The plan: meet at 8")
     await quote.click()
-    dialog = page.get_by_role("dialog", name="Earlier in #general")
-    await expect(dialog.locator("[aria-current=true]")).to_contain_text("The plan: meet at 8")
-    await expect(dialog.locator("[aria-current=true]")).to_be_in_viewport()
-    await page.keyboard.press("Escape")
-    await expect(dialog).to_have_count(0)
+    original = page.locator(f"#m-general-{far}")
+    await expect(original).to_be_in_viewport()
+    await expect(original).to_contain_text("The plan: meet at 8")
+    await expect(original).to_have_class(re.compile(r"\bfound\b"))
+    assert await page.get_by_role("dialog").count() == 0
+    await page.locator("#jump").click()
+    await expect(quote).to_be_in_viewport()
 
     # The original deleted: the quote says so.
     await bob.ok("delete_message", room="general", seq=far)
@@ -331,3 +333,120 @@ async def test_room_mentions_notify_only_when_the_server_flags_them(
         await ada.close()
     finally:
         await web.stop()
+
+
+# Scroll the timeline down a frame at a time until the row `#m-general-<seq>` is in the
+# page: {reached, seen: every seq drawn on the way (first seen order), unordered: rows
+# out of order or twice in one frame, most: the most rows in the page at once}.
+SCROLL_DOWN_TO = """async (seq) => {
+  const s = document.getElementById("timeline");
+  const rows = () =>
+    [...document.querySelectorAll("#messages .msg")].map((e) => Number(e.dataset.seq));
+  const seen = [];
+  const known = new Set();
+  const unordered = [];
+  let most = 0;
+  const look = () => {
+    const now = rows();
+    most = Math.max(most, now.length);
+    for (let i = 1; i < now.length; i += 1) {
+      if (now[i] <= now[i - 1]) unordered.push(now.slice(i - 1, i + 1));
+    }
+    for (const q of now) if (!known.has(q)) { known.add(q); seen.push(q); }
+  };
+  look();
+  const frame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+  for (let i = 0; i < 3000 && !document.getElementById("m-general-" + seq); i += 1) {
+    s.scrollTop = s.scrollHeight;
+    await frame();
+    look();
+  }
+  s.scrollTop = s.scrollHeight; // and on to the end of it
+  await frame();
+  return { reached: !!document.getElementById("m-general-" + seq), seen, unordered, most };
+}"""
+
+
+async def search_and_open(chat: ChatPage, words: str) -> None:
+    page = chat.page
+    await page.get_by_role("button", name="Search messages").click()
+    dialog = page.get_by_role("dialog", name="Search messages")
+    await dialog.get_by_role("searchbox", name="Search for").fill(words)
+    await dialog.get_by_role("searchbox", name="Search for").press("Enter")
+    await dialog.locator(".search-hit").first.click()
+
+
+async def test_a_far_back_search_result_opens_in_the_timeline_and_scrolls_to_the_newest(
+    browser: Browser, web: WebServer
+) -> None:
+    """Far back (not in what the page holds): the result is shown in the main timeline,
+    among its neighbours as ordinary rows; scrolling down pages forward until it meets
+    the newest messages, none missing or twice, with what was said meanwhile; "Jump to
+    latest" goes back to the newest at once."""
+    from playwright.async_api import expect
+
+    bob = await ws_register(web.ws_url, "bob")
+    now = int(time.time() * 1000)
+    target = 0
+    for i in range(600):  # stored straight away: as many sends would be over the budget
+        body = "the harbour key is under the mat" if i == 4 else f"line {i} of the log"
+        stored, _ = await web.ctx.store.append_message(
+            "general", "bob", body, client_msg_id=f"l{i}", now=now + i
+        )
+        if i == 4:
+            target = stored.seq
+    ada = await ChatPage.open(browser, web)
+    await ada.register("ada")
+    page = ada.page
+    await expect(ada.message("line 599 of the log")).to_be_visible()
+    held = "() => window.chinwag.state.timelines.get('general').first"
+    assert await page.evaluate(held) > target + 100
+    away = "() => window.chinwag.timeline.away !== null"
+    found = page.locator(f"#m-general-{target}")
+    jump = page.locator("#jump")
+
+    # Opened in the timeline, flashed, between its neighbours: rows with their actions.
+    await search_and_open(ada, "harbour")
+    await expect(found).to_be_in_viewport()
+    await expect(found).to_have_class(re.compile(r"\bfound\b"))
+    assert await page.get_by_role("dialog").count() == 0
+    for seq in (target - 1, target + 1):
+        await expect(page.locator(f"#m-general-{seq}.msg")).to_be_attached()
+    await row(ada, "harbour key").hover()
+    await expect(
+        row(ada, "harbour key").get_by_role("button", name=re.compile(r"^More actions"))
+    ).to_be_visible()
+    assert await page.evaluate(away)
+    assert await page.locator("#messages .msg").count() <= 160
+    await expect(jump).to_have_text("Jump to latest")
+
+    # Said meanwhile: counted as new below; "Jump to latest" shows the newest at once.
+    await bob.ok("send", room="general", body="fresh news one", client_msg_id="n1")
+    await expect(jump).to_have_text("1 new message")
+    await jump.click()
+    await expect(ada.message("fresh news one")).to_be_in_viewport()
+    await expect(found).to_have_count(0)
+    assert not await page.evaluate(away)
+    assert await page.evaluate(held) > target + 100
+
+    # Again, and down by scrolling this time: page after page to the newest, what was
+    # said meanwhile included, every seq once and in order.
+    await search_and_open(ada, "harbour")
+    await expect(found).to_be_in_viewport()
+    news = await bob.ok("send", room="general", body="fresh news two", client_msg_id="n2")
+    last = news["message"]["seq"]
+    await expect(jump).to_have_text("1 new message")
+    scrolled = await page.evaluate(SCROLL_DOWN_TO, last)
+    assert scrolled["reached"], scrolled["seen"][-5:]
+    assert scrolled["unordered"] == [], scrolled["unordered"][:5]
+    assert scrolled["most"] <= 160, scrolled["most"]
+    seen = scrolled["seen"]
+    assert seen == list(range(seen[0], last + 1)), "holes or duplicates on the way down"
+    assert seen[0] <= target
+    await expect(ada.message("fresh news two")).to_be_in_viewport()
+    # Joined: one run again, from the far-back page to the newest.
+    assert not await page.evaluate(away)
+    assert await page.evaluate(held) <= target
+    await expect(jump).to_be_hidden()
+    await bob.close()
+    await ada.close()

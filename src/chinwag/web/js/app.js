@@ -132,6 +132,8 @@ export class App {
   }
 
   loadOlder(roomId) {
+    const far = this.timeline.away;
+    if (far && far.room === roomId) return far.loadOlder();
     return this.session.loadOlder(roomId);
   }
 

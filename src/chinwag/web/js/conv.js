@@ -1,17 +1,19 @@
 // Conversations: reacting, replying (the composer's "Replying to" bar), pinning and the
-// pinned list, opening a quoted original or a search result in its history, and the
-// read positions of threads. The thread panel itself is thread.js.
+// pinned list, opening a quoted original or a search result in its history (far.js when
+// it is far back), and the read positions of threads. The thread panel itself is
+// thread.js.
 
 import { $, h, icon, setText } from "./dom.js";
 import { modal, sentence } from "./dialogs.js";
 import { formatDay, formatTime } from "./format.js";
+import { FarRun } from "./far.js";
 import { plainOf } from "./markdown.js";
 import { emojiPicker } from "./picker.js";
 import { quoteText } from "./convrows.js";
 import { plainText } from "./text.js";
 
 // The page asked for around a message that is not held: as many before it as after.
-const AROUND = 50;
+const AROUND = 100;
 
 export class Conversations {
   constructor(app) {
@@ -121,56 +123,46 @@ export class Conversations {
 
   /**
    * Show message `seq` of `room` in the timeline and flash it: at once if it is held;
-   * after loading the page around it when that page joins what is held; else in a
-   * dialog of its surrounding history (it is far back).
+   * after loading the page around it when that page joins what is held; else (it is
+   * far back) that page as a run of its own, drawn in the timeline instead of the
+   * newest messages until scrolling down meets them or "Jump to latest" (far.js).
    */
   async jumpTo(room, seq) {
     const app = this.app;
     if (room !== app.active) app.selectRoom(room, { focus: false });
-    const tl = app.state.timelines.get(room);
+    const view = app.timeline;
+    if (view.away && view.away.room === room && seq >= view.away.first && seq <= view.away.last) {
+      view.reveal(room, seq);
+      return;
+    }
+    let tl = app.state.timelines.get(room);
     if (tl && tl.loaded && seq >= tl.first && tl.get(seq)) {
-      app.timeline.reveal(room, seq);
+      view.leaveFar();
+      view.reveal(room, seq);
       return;
     }
     let reply;
     try {
+      // The room's newest page first: the page around `seq` may join it.
+      if (!tl || !tl.loaded) await app.session.loadNewest(room);
       reply = await app.request("history", { room, around: seq, limit: AROUND });
     } catch (e) {
       app.toast(sentence(e.message), "error");
       return;
     }
-    const now = app.state.timelines.get(room);
+    tl = app.state.timelines.get(room);
     const msgs = reply.messages;
-    if (now && now.loaded && msgs.length && msgs[msgs.length - 1].seq >= now.first - 1) {
-      now.addOlder(msgs, reply.more);
+    if (app.active !== room || !tl || !tl.loaded || !msgs.length) return;
+    if (msgs[msgs.length - 1].seq >= tl.first - 1) {
+      view.leaveFar();
+      tl.addOlder(msgs, reply.more);
       app.state.changed("timeline", { room, changed: [], reset: true });
       app.flush();
-      app.timeline.reveal(room, seq);
+      view.reveal(room, seq);
       return;
     }
-    this.contextDialog(room, seq, msgs);
-  }
-
-  contextDialog(room, seq, msgs) {
-    const app = this.app;
-    const r = app.state.rooms.get(room);
-    const items = msgs.map((m) => {
-      const who = m.kind === "system" ? "" : `${app.state.displayName(m.sender)} `;
-      const body = m.deleted ? h("em", null, "This message was deleted.") : plainText(plainOf(m.body));
-      return h(
-        "li",
-        { class: `context-msg${m.seq === seq ? " found" : ""}`, id: m.seq === seq ? "context-target" : null, "aria-current": m.seq === seq ? "true" : null },
-        h("span", { class: "context-head" }, h("strong", null, who), h("time", null, `${formatDay(m.ts)} ${formatTime(m.ts)}`)),
-        h("span", { class: "context-body" }, body),
-      );
-    });
-    modal({
-      title: `Earlier in ${app.roomTitle(r)}`,
-      className: "wide context-dialog",
-      content: [h("ol", { class: "context-list", "aria-label": "Messages around it" }, items)],
-    });
-    const target = document.getElementById("context-target");
-    if (target) target.scrollIntoView({ block: "center" });
+    view.showFar(new FarRun(app, tl, reply), seq);
+    view.reveal(room, seq);
   }
 
   // -- pins ----------------------------------------------------------------------------

@@ -44,6 +44,8 @@ export class TimelineView extends RowWindow {
     this.scrollQueued = false;
     // The newest seq held when the view was last brought up to date.
     this.lastHeld = 0;
+    // A far-back run (far.js) drawn instead of the room's live one, or null.
+    this.away = null;
     this.scroller.addEventListener("scroll", () => this.onScroll(), { passive: true });
     this.jump.addEventListener("click", () => {
       this.toLatest();
@@ -58,19 +60,36 @@ export class TimelineView extends RowWindow {
     return this.app.effectiveTheme();
   }
 
+  /** The run drawn: the room's timeline, or a far-back run of it. */
   get tl() {
-    return this.state.timelines.get(this.room);
+    return this.away || this.state.timelines.get(this.room);
   }
 
   /** Whether the window reaches the newest message held. */
   get live() {
     const tl = this.tl;
-    return !tl || this.last >= tl.last;
+    return !this.away && (!tl || this.last >= tl.last);
+  }
+
+  /** Show a far-back run (far.js) instead of the newest messages, around `seq`. */
+  showFar(run, seq) {
+    this.leaveFar();
+    this.away = run;
+    this.atBottom = false;
+    this.render({ around: seq });
+  }
+
+  /** Back to the room's live run (the far-back one is let go). */
+  leaveFar() {
+    if (!this.away) return;
+    this.away.drop();
+    this.away = null;
   }
 
   // -- opening a room and redrawing --------------------------------------------------
 
   open(roomId) {
+    this.leaveFar();
     this.room = roomId;
     this.markerSeq = null;
     this.newBelow = 0;
@@ -220,6 +239,7 @@ export class TimelineView extends RowWindow {
       this.render({ initial: !this.rendered });
       return;
     }
+    const held = this.state.timelines.get(this.room);
     // Edited or deleted: their rows only (grouping depends on sender and time alone).
     for (const seq of new Set(changed)) {
       if (seq < this.first || seq > this.last) continue;
@@ -232,7 +252,13 @@ export class TimelineView extends RowWindow {
       old[0].before(...keep);
       for (const el of old) el.remove();
     }
-    if (tl.last > this.last) {
+    if (this.away) {
+      // Reading far back: what arrives live is counted as new below.
+      for (let s = this.lastHeld + 1; s <= held.last; s += 1) {
+        const msg = held.get(s);
+        if (msg && msg.kind === "text" && !this.state.isMe(msg.sender) && inRoom(msg)) this.newBelow += 1;
+      }
+    } else if (tl.last > this.last) {
       if (this.last >= this.lastHeld) {
         // The window reaches the newest: the new rows join it.
         const wasAtBottom = this.atBottom;
@@ -257,14 +283,14 @@ export class TimelineView extends RowWindow {
         }
       }
     }
-    this.lastHeld = tl.last;
+    this.lastHeld = held.last;
     this.renderTop();
     this.afterDraw();
   }
 
   afterDraw() {
-    const tl = this.tl;
-    if (tl) this.lastHeld = tl.last;
+    const held = this.state.timelines.get(this.room);
+    if (held) this.lastHeld = held.last;
     this.pendingList.hidden = !this.live;
     this.updateJump();
     this.app.maybeMarkRead();
@@ -328,7 +354,7 @@ export class TimelineView extends RowWindow {
   renderPending() {
     const items = this.state.pendingIn(this.room);
     this.pendingList.replaceChildren();
-    const tl = this.tl;
+    const tl = this.state.timelines.get(this.room);
     const lastShown = tl ? tl.get(tl.last) : null;
     let prevMine = lastShown && lastShown.kind === "text" && this.state.isMe(lastShown.sender);
     const me = this.state.me;
@@ -383,6 +409,7 @@ export class TimelineView extends RowWindow {
   /** To the newest message, drawing the newest rows first if the window is elsewhere. */
   toLatest() {
     if (!this.live) {
+      this.leaveFar();
       this.atBottom = true;
       this.render();
     }

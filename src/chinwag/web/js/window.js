@@ -55,17 +55,19 @@ export class RowWindow {
     this.atBottom = this.isNearBottom();
   }
 
-  /** Add rows where the view nears an edge of the window, or ask for an older page. */
+  /** Add rows where the view nears an edge of the window, or ask for an older page (or
+   * a newer one, for a far-back run: far.js). */
   fill() {
     const tl = this.tl;
     if (!tl || !tl.loaded || !this.rendered) return;
     const s = this.scroller;
-    if (s.scrollTop < NEAR_EDGE) {
-      if (this.first > tl.first) this.extendUp();
-      else if (tl.hasOlder && !tl.loadingOlder) this.app.loadOlder(this.room);
-    } else if (s.scrollHeight - s.scrollTop - s.clientHeight < NEAR_EDGE && this.last < tl.last) {
-      this.extendDown();
-    }
+    // A short window may be near both edges: then the end that has more to show.
+    const nearTop = s.scrollTop < NEAR_EDGE;
+    const nearBottom = s.scrollHeight - s.scrollTop - s.clientHeight < NEAR_EDGE;
+    if (nearTop && this.first > tl.first) this.extendUp();
+    else if (nearBottom && this.last < tl.last) this.extendDown();
+    else if (nearTop && tl.hasOlder && !tl.loadingOlder) this.app.loadOlder(this.room);
+    else if (nearBottom && tl.hasNewer && !tl.loadingNewer) tl.loadNewer();
   }
 
   /** A chunk of rows above the window; as many dropped below. Layout is read before
