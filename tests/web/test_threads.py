@@ -5,9 +5,10 @@ live for two people, unread counts per thread kept by the server (`threads`,
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -192,21 +193,36 @@ async def test_older_replies_of_a_long_thread_load_on_demand(
     await ada.close()
 
 
-async def test_a_thread_reply_sent_again_is_stored_once(browser: Browser, web: WebServer) -> None:
-    """The answer to a thread reply is lost (the reply was stored): the box says it was
-    not sent and gives the text back; sent again, it is the same message, not a copy."""
+async def test_a_thread_reply_waits_in_the_outbox_and_is_stored_once(
+    browser: Browser, web: WebServer
+) -> None:
+    """A thread reply goes through the outbox as a message of the main box does: its
+    answer lost with the connection, it is found stored after the reconnect and shown
+    once; sent while disconnected, it waits as pending in the thread panel (not under
+    the room) and goes after the reconnect; left unsent by a reload, it goes after the
+    reload, to its thread. Each is stored once, every send of one with the same id."""
     from playwright.async_api import expect
 
-    from tests.web.test_rules import Wire
+    from tests.web.test_rules import Wire, error
 
     wire = Wire()
-    lost: set[str] = set()
+    lost: list[str] = []
 
-    def swallow(frame: dict[str, object]) -> bool:
-        # The first answer to a reply in a thread goes nowhere.
-        asked = [f["id"] for f in wire.sent if f.get("type") == "send" and f.get("thread")]
-        if frame.get("type") == "ok" and asked and frame.get("id") == asked[0] and not lost:
-            lost.add(str(frame["id"]))
+    def swallow(frame: dict[str, Any]) -> bool:
+        # The answer to the first reply in a thread goes nowhere, nor its event, and the
+        # connection goes with them: the page learns of it by catching up.
+        asked = [f for f in wire.sent if f.get("type") == "send" and f.get("thread")]
+        if not asked or len(lost) > 1:
+            return False
+        if frame.get("type") == "message" and (
+            frame["message"].get("client_msg_id") == asked[0]["client_msg_id"]
+        ):
+            lost.append("event")
+            return True
+        if frame.get("type") == "ok" and frame.get("id") == asked[0]["id"]:
+            lost.append("answer")
+            socket = wire.connections[-1]
+            asyncio.get_running_loop().create_task(socket.close(code=4000, reason="lost"))
             return True
         return False
 
@@ -215,19 +231,89 @@ async def test_a_thread_reply_sent_again_is_stored_once(browser: Browser, web: W
     root = (await bob.ok("send", room="general", body="dinner?", client_msg_id="r"))["message"]
     ada = await ChatPage.open(browser, web, setup=wire.setup)
     await ada.register("ada")
+    page = ada.page
     await act(ada, "dinner?", "Reply in thread")
-    panel = ada.page.get_by_role("complementary", name=re.compile("Thread"))
+    panel = page.get_by_role("complementary", name=re.compile("Thread"))
     box = panel.get_by_role("textbox", name="Reply in the thread")
+    count = panel.locator(".thread-count")
+    waiting = panel.locator(".msg.pending")
+
+    def sends(body: str) -> list[str]:
+        return [
+            str(f["client_msg_id"])
+            for f in wire.sent
+            if f.get("type") == "send" and f.get("body") == body
+        ]
+
+    async def stored() -> list[str]:
+        reply = await bob.ok("thread", room="general", root=root["seq"])
+        return [m["body"] for m in reply["messages"]]
+
+    # The answer lost: found stored after the reconnect, shown once, not sent twice.
     await box.fill("tacos")
     await box.press("Enter")
-    # The page gives up on the answer after its request timeout (15 s).
-    await expect(panel.get_by_text(re.compile("^Not sent"))).to_be_visible(timeout=25_000)
-    await expect(box).to_have_value("tacos")
+    await expect(count).to_have_text("1 reply")
+    await expect(waiting).to_have_count(0)
+    await expect(panel.locator(".msg-body", has_text="tacos")).to_have_count(1)
+    assert sorted(lost) == ["answer", "event"] and len(wire.connections) >= 2
+    assert await stored() == ["tacos"]
+    assert len(set(sends("tacos"))) == 1
+
+    # Disconnected: pending in the thread panel (not under the room), then sent.
+    await ada.wait_until("() => window.chinwag.ready")
+    await page.evaluate("window.chinwag.conn.stop()")
+    await box.fill("burritos")
     await box.press("Enter")
-    await expect(panel.locator(".thread-count")).to_have_text("1 reply")
-    stored = await bob.ok("thread", room="general", root=root["seq"])
-    assert [m["body"] for m in stored["messages"]] == ["tacos"]
-    sends = [f for f in wire.sent if f.get("type") == "send"]
-    assert len(sends) == 2 and sends[0]["client_msg_id"] == sends[1]["client_msg_id"]
+    await expect(waiting).to_contain_text("burritos")
+    await expect(waiting).to_contain_text("Waiting for the connection")
+    await expect(box).to_have_value("")
+    await expect(page.locator("#pending .msg")).to_have_count(0)
+    await page.evaluate("window.chinwag.conn.connect()")
+    await expect(count).to_have_text("2 replies")
+    await expect(waiting).to_have_count(0)
+    await expect(panel.locator(".msg-body", has_text="burritos")).to_have_count(1)
+    assert await stored() == ["tacos", "burritos"]
+    assert len(set(sends("burritos"))) == 1
+
+    # Left unsent by a reload: sent after it, to its thread, once.
+    await ada.wait_until("() => window.chinwag.ready")
+    await page.evaluate("window.chinwag.conn.stop()")
+    await box.fill("churros")
+    await box.press("Enter")
+    await expect(waiting).to_contain_text("churros")
+    await page.reload()
+    await expect(ada.composer).to_be_visible()
+    await ada.wait_settled()
+    for _ in range(50):
+        if "churros" in await stored():
+            break
+        await asyncio.sleep(0.1)
+    assert await stored() == ["tacos", "burritos", "churros"]
+    assert len(set(sends("churros"))) == 1
+    # Only in the thread: the room does not show it.
+    await expect(ada.message("churros")).to_have_count(0)
+
+    # Refused: not sent, and why, in the thread panel; Retry sends it with its id.
+    refused: list[str] = []
+
+    def refuse(frame: dict[str, Any]) -> dict[str, Any] | None:
+        if frame.get("type") == "send" and frame.get("body") == "nachos" and not refused:
+            refused.append(str(frame["client_msg_id"]))
+            return error(frame, "invalid", "the kitchen is closed")
+        return None
+
+    wire.answer = refuse
+    await act(ada, "dinner?", "Reply in thread")
+    await expect(count).to_have_text("3 replies")
+    await box.fill("nachos")
+    await box.press("Enter")
+    failed = panel.locator(".msg.pending.failed")
+    await expect(failed).to_contain_text("Not sent: the kitchen is closed")
+    await expect(page.locator("#pending .msg")).to_have_count(0)
+    await failed.get_by_role("button", name="Retry").click()
+    await expect(count).to_have_text("4 replies")
+    await expect(waiting).to_have_count(0)
+    assert await stored() == ["tacos", "burritos", "churros", "nachos"]
+    assert set(sends("nachos")) == set(refused)
     await bob.close()
     await ada.close()

@@ -210,6 +210,7 @@ export class App {
       case "pending":
         this.unsent.sync(this.state.me?.username, this.state.pending);
         if (detail.room === this.active) this.dirty.add("pending");
+        if (this.thread.isOpen && detail.room === this.thread.room) this.dirty.add("threadPending");
         break;
       case "rooms":
         this.dirty.add("sidebar");
@@ -273,6 +274,7 @@ export class App {
       if (dirty.has("typing")) this.renderTyping();
       if (dirty.has("header")) this.renderHeader();
       if (dirty.has("thread")) this.thread.update(this.thread.room);
+      else if (dirty.has("threadPending")) this.thread.renderPending();
     }
     this.renderChrome();
   }
@@ -388,7 +390,10 @@ export class App {
     setText($("boot-text"), text || "Connecting…");
     $("boot-retry").hidden = !retry;
     setText($("login-status"), conn.state === "open" ? "" : text);
-    if (this.view === "app") this.timeline.renderPending();
+    if (this.view === "app") {
+      this.timeline.renderPending();
+      this.thread.renderPending();
+    }
   }
 
   // -- the chat view's controls -------------------------------------------------------

@@ -185,8 +185,7 @@ export class Composer {
     // The others stop showing "typing…" when this message reaches them: typing on
     // straight away must say so again as soon as the server passes it on.
     this.sentAt = { room: app.active, ts: Date.now() };
-    this.outbox.push(p);
-    this.pump();
+    this.queue(p);
   }
 
   sendTyping() {
@@ -248,6 +247,7 @@ export class Composer {
       const fields = { room: p.room, body: p.body, client_msg_id: p.cid };
       if (p.attachments) fields.attachments = p.attachments;
       if (p.reply_to) fields.reply_to = p.reply_to;
+      if (p.thread != null) Object.assign(fields, { thread: p.thread, in_room: !!p.in_room });
       const reply = await this.app.conn.request("send", fields);
       for (const room of state.addMessages([reply.message])) this.app.session.fillGap(room);
       state.settle(p.cid);
@@ -286,6 +286,12 @@ export class Composer {
     }
   }
 
+  /** Send `p` (added to the state's pending messages) after what waits already. */
+  queue(p) {
+    this.outbox.push(p);
+    this.pump();
+  }
+
   retry(p) {
     const state = this.app.state;
     if (!state.pending.includes(p)) return;
@@ -314,6 +320,7 @@ export class Composer {
       const p = state.addPending(u.room, u.body, u.cid, u.ts);
       if (Array.isArray(u.attachments)) Object.assign(p, { attachments: u.attachments, files: u.files || [] });
       if (u.reply_to) p.reply_to = u.reply_to;
+      if (u.thread != null) Object.assign(p, { thread: u.thread, in_room: !!u.in_room });
       this.outbox.push(p);
     }
   }

@@ -1,14 +1,16 @@
 // The thread panel beside the timeline: a thread's root and its replies, oldest first,
 // with its own message box (completion included) and "Also send to #room". Replies come
 // live as the room's `message` events (a thread reply is a message of the room); the
-// panel reads the thread as it shows it (mark_read with `thread`).
+// panel reads the thread as it shows it (mark_read with `thread`). A reply goes out
+// through the main box's outbox (composer.js): shown as pending under the replies, kept
+// across a reload, sent again with its client_msg_id after a reconnect.
 
 import { $, h } from "./dom.js";
 import { sentence } from "./dialogs.js";
-import { newClientMsgId } from "./state.js";
 import { Completion } from "./complete.js";
 import { emojize } from "./emoji.js";
 import { Rows, iconsOnShow } from "./rows.js";
+import { pendingRows } from "./pendingrows.js";
 
 export class ThreadPanel {
   constructor(app) {
@@ -22,7 +24,8 @@ export class ThreadPanel {
     this.pageSize = 100; // replies per page
     this.more = false; // older replies remain on the server
     this.loadingOlder = false;
-    this.unsent = null; // the reply whose send failed last: { room, root, body, cid }
+    // This thread's replies not stored yet, under the others.
+    this.pendingEl = h("div", { class: "thread-pending" });
   }
 
   get theme() {
@@ -143,10 +146,25 @@ export class ThreadPanel {
       out.push(...this.rows.unit(m, prev, false));
       prev = m;
     }
-    this.list.replaceChildren(...out);
+    this.lastShown = prev;
+    this.fillPending();
+    this.list.replaceChildren(...out, this.pendingEl);
     if (atBottom || !this.rendered) this.list.scrollTop = this.list.scrollHeight;
     this.rendered = true;
     this.markRead();
+  }
+
+  /** The replies of this thread waiting in the outbox, as they are now. */
+  renderPending() {
+    if (!this.isOpen) return;
+    const atBottom = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 40;
+    this.fillPending();
+    if (atBottom) this.list.scrollTop = this.list.scrollHeight;
+  }
+
+  fillPending() {
+    const items = this.app.state.pendingIn(this.room).filter((p) => p.thread === this.root);
+    this.pendingEl.replaceChildren(...pendingRows(this.app, this.rows, items, this.lastShown));
   }
 
   countText() {
@@ -165,29 +183,18 @@ export class ThreadPanel {
     }
   }
 
-  async send() {
+  send() {
     const app = this.app;
     const body = emojize(this.input.value);
-    if (!body.trim() || !this.isOpen) return;
+    if (!body.trim() || !this.isOpen || !app.state.me) return;
     this.completion.close();
-    // A reply whose send failed is sent again with the same id, so that one stored
-    // meanwhile (its answer lost with the connection) is not stored twice.
-    const again = this.unsent && this.unsent.room === this.room && this.unsent.root === this.root && this.unsent.body === body;
-    const cid = again ? this.unsent.cid : newClientMsgId();
-    const fields = { room: this.room, body, client_msg_id: cid, thread: this.root, in_room: this.alsoRoom.checked };
-    this.input.value = "";
     this.error.textContent = "";
-    try {
-      const reply = await app.request("send", fields);
-      this.unsent = null;
-      app.state.addMessages([reply.message]);
-      this.msgs.set(reply.message.seq, reply.message);
-      this.render();
-    } catch (e) {
-      // Not sent: the text comes back to be sent again.
-      this.unsent = { room: this.room, root: this.root, body: fields.body, cid };
-      if (!this.input.value) this.input.value = fields.body;
-      this.error.textContent = `Not sent: ${sentence(e.message)}`;
-    }
+    this.input.value = "";
+    const p = app.state.addPending(this.room, body);
+    p.thread = this.root;
+    p.in_room = this.alsoRoom.checked;
+    app.state.setPending(p, p.status); // kept with its thread if the page closes unsent
+    this.list.scrollTop = this.list.scrollHeight;
+    app.compose.queue(p);
   }
 }

@@ -5,10 +5,10 @@
 // newest.
 
 import { $, h, icon, setText } from "./dom.js";
-import { formatted } from "./markdown.js";
-import { Rows, avatar, iconsOnShow } from "./rows.js";
+import { Rows, iconsOnShow } from "./rows.js";
 import { inRoom } from "./state.js";
 import { MAX_ROWS, RowWindow } from "./window.js";
+import { pendingRows } from "./pendingrows.js";
 
 export { avatar, mentionsMe, plainText, richText, systemText } from "./rows.js";
 
@@ -352,42 +352,10 @@ export class TimelineView extends RowWindow {
   // -- unsent messages -----------------------------------------------------------------
 
   renderPending() {
-    const items = this.state.pendingIn(this.room);
-    this.pendingList.replaceChildren();
+    // A thread's replies wait in the thread panel (thread.js), not here.
+    const items = this.state.pendingIn(this.room).filter((p) => p.thread == null);
     const tl = this.state.timelines.get(this.room);
-    const lastShown = tl ? tl.get(tl.last) : null;
-    let prevMine = lastShown && lastShown.kind === "text" && this.state.isMe(lastShown.sender);
-    const me = this.state.me;
-    for (const p of items) {
-      const status =
-        p.status === "failed"
-          ? h(
-              "div",
-              { class: "pending-status failed", role: "alert" },
-              icon("alert"),
-              h("span", null, `Not sent: ${p.error || "failed"}`),
-              h("button", { type: "button", class: "link-btn", onclick: () => this.app.retry(p) }, "Retry"),
-              h("button", { type: "button", class: "link-btn", onclick: () => this.app.discard(p) }, "Discard"),
-            )
-          : h(
-              "div",
-              { class: "pending-status" },
-              icon("clock"),
-              h("span", null, p.status === "sending" || this.app.ready ? "Sending…" : "Waiting for the connection…"),
-            );
-      const main = h("div", { class: "msg-main" });
-      if (!prevMine && me) {
-        main.append(h("div", { class: "msg-head" }, this.rows.nameEl(me.username, me, me.display_name)));
-      }
-      main.append(formatted(p.body, null));
-      if (p.files) main.append(this.app.files.attachmentsEl({ attachments: p.files }) || "");
-      main.append(status);
-      const gutter = h("div", { class: "msg-gutter" }, !prevMine && me ? avatar(me, this.theme) : null);
-      this.pendingList.append(
-        h("div", { class: `msg mine pending ${p.status}${prevMine ? " continued" : ""}`, dataset: { cid: p.cid } }, gutter, main),
-      );
-      prevMine = true;
-    }
+    this.pendingList.replaceChildren(...pendingRows(this.app, this.rows, items, tl ? tl.get(tl.last) : null));
     if (this.atBottom) this.scrollToBottom();
   }
 

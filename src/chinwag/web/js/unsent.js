@@ -36,12 +36,19 @@ export class UnsentStore {
     for (const p of pending) {
       now.add(p.cid);
       this.mine.add(p.cid);
-      // New, or given its files or the message it replies to since it was written down.
+      // New, or given its files, the message it replies to or its thread since it was
+      // written down.
       const had = all[p.cid];
-      if (!had || (p.attachments && !had.attachments) || (p.reply_to && had.reply_to !== p.reply_to)) {
+      if (
+        !had ||
+        (p.attachments && !had.attachments) ||
+        (p.reply_to && had.reply_to !== p.reply_to) ||
+        (p.thread != null && had.thread !== p.thread)
+      ) {
         all[p.cid] = { user: username, room: p.room, body: p.body, ts: p.ts };
         if (p.attachments) Object.assign(all[p.cid], { attachments: p.attachments, files: p.files });
         if (p.reply_to) all[p.cid].reply_to = p.reply_to;
+        if (p.thread != null) Object.assign(all[p.cid], { thread: p.thread, in_room: !!p.in_room });
         dirty = true;
       }
     }
@@ -69,6 +76,7 @@ export class UnsentStore {
         const entry = { cid, room: u.room, body: u.body, ts: Number(u.ts) || 0 };
         if (Array.isArray(u.attachments)) Object.assign(entry, { attachments: u.attachments, files: Array.isArray(u.files) ? u.files : [] });
         if (Number.isInteger(u.reply_to)) entry.reply_to = u.reply_to;
+        if (Number.isInteger(u.thread)) Object.assign(entry, { thread: u.thread, in_room: u.in_room === true });
         found.push(entry);
       }
     }
