@@ -1,7 +1,8 @@
 """Screenshots of the web client's conversations for the README: formatted messages
 (docs/img/web-formatting.png), `:name` completion (docs/img/web-completion.png), the
 emoji picker (docs/img/web-emoji.png), reactions, a reply and a pin
-(docs/img/web-reactions.png) and a thread open beside the room (docs/img/web-thread.png).
+(docs/img/web-reactions.png) and a thread open beside the room, a reply in it quoting
+another and one being written (docs/img/web-thread.png).
 
     .venv/bin/python -m tests.web.screenshots_conv [--out docs/img]
 
@@ -114,13 +115,17 @@ async def conversation(ada: ChatPage, clients: dict[str, WsClient], out: Path) -
 
     root = await bob.ok("send", room="general", body="Menu for Saturday?", client_msg_id="m")
     rseq = root["message"]["seq"]
+    replies = []
     for i, (who, body) in enumerate(
         [
             ("carol", "Pizza again, or *curry* this time?"),
             ("bob", "Curry! The place on `Mill Road` delivers"),
         ]
     ):
-        await clients[who].ok("send", room="general", body=body, client_msg_id=f"t{i}", thread=rseq)
+        sent = await clients[who].ok(
+            "send", room="general", body=body, client_msg_id=f"t{i}", thread=rseq
+        )
+        replies.append(sent["message"]["seq"])
     await carol.ok(
         "send",
         room="general",
@@ -128,11 +133,16 @@ async def conversation(ada: ChatPage, clients: dict[str, WsClient], out: Path) -
         client_msg_id="t9",
         thread=rseq,
         in_room=True,
+        reply_to=replies[1],  # a quote inside the thread
     )
     await page.locator("#messages .thread-summary", has_text="3 replies").wait_for()
     await page.locator("#messages .thread-summary:not(.in-thread)").click()
     panel = page.get_by_role("complementary", name=re.compile("^Thread"))
     await panel.locator(".msg-body", has_text="Mill Road").wait_for()
+    pizza = panel.locator(".msg", has=page.locator(".msg-body", has_text="Pizza again"))
+    await pizza.hover()
+    await pizza.get_by_role("button", name=re.compile("^More actions")).click()
+    await page.get_by_role("menuitem", name="Reply", exact=True).click()
     await panel.get_by_role("textbox").fill("Count me in 🍛")
     await page.mouse.move(0, 0)
     await page.screenshot(path=out / "web-thread.png")

@@ -317,3 +317,75 @@ async def test_a_thread_reply_waits_in_the_outbox_and_is_stored_once(
     assert set(sends("nachos")) == set(refused)
     await bob.close()
     await ada.close()
+
+
+async def test_quoting_a_message_of_the_thread_inside_it(browser: Browser, web: WebServer) -> None:
+    """A reply in the thread panel may quote the root or another reply (`reply_to` with
+    `thread`): the bar above the thread's box says which, Escape cancels it, the reply
+    shows the quote, and a click on the quote shows the original in the panel. A quote
+    of a reply kept to its thread, clicked in the room, opens that thread at it."""
+    from playwright.async_api import expect
+
+    bob = await ws_register(web.ws_url, "bob")
+    root = (await bob.ok("send", room="general", body="dinner?", client_msg_id="r"))["message"]
+    first = await bob.ok(
+        "send", room="general", body="tacos or pizza?", client_msg_id="t1", thread=root["seq"]
+    )
+    asked = first["message"]["seq"]
+    ada = await ChatPage.open(browser, web)
+    await ada.register("ada")
+    page = ada.page
+    await act(ada, "dinner?", "Reply in thread")
+    panel = page.get_by_role("complementary", name=re.compile("Thread"))
+    box = panel.get_by_role("textbox", name="Reply in the thread")
+    bar = page.locator("#thread-reply-bar")
+
+    async def reply_to(text: str) -> None:
+        line = panel.locator(".msg", has=page.locator(".msg-body", has_text=text))
+        await line.hover()
+        await line.get_by_role("button", name=re.compile(r"^More actions for the message")).click()
+        await page.get_by_role("menu").get_by_role("menuitem", name="Reply", exact=True).click()
+
+    await reply_to("tacos or pizza?")
+    await expect(bar).to_have_text("Replying to bob: tacos or pizza?")
+    await expect(box).to_be_focused()
+    await box.press("Escape")  # the reply first, not the panel
+    await expect(bar).to_be_hidden()
+    await expect(panel).to_be_visible()
+    await reply_to("tacos or pizza?")
+    await box.fill("pizza, obviously")
+    await box.press("Enter")
+    await expect(bar).to_be_hidden()
+    mine = panel.locator(".msg", has=page.locator(".msg-body", has_text="pizza, obviously"))
+    await expect(mine.locator(".quote")).to_contain_text("tacos or pizza?")
+    sent = await bob.message("general", "pizza, obviously")
+    assert sent["thread"] == root["seq"] and sent["reply_to"]["seq"] == asked
+    await expect(ada.message("pizza, obviously")).to_have_count(0)  # kept to the thread
+    await mine.locator(".quote").click()
+    await expect(panel.locator(f"#t-general-{asked}")).to_have_class(re.compile(r"\bfound\b"))
+
+    # The root quoted from the panel.
+    await reply_to("dinner?")
+    await expect(bar).to_have_text("Replying to bob: dinner?")
+    await box.fill("at 7?")
+    await box.press("Enter")
+    sent = await bob.message("general", "at 7?")
+    assert sent["thread"] == root["seq"] and sent["reply_to"]["seq"] == root["seq"]
+
+    # Quoted in the room by a reply also sent to it: the click opens the thread at it.
+    await panel.get_by_role("button", name="Close the thread").click()
+    await expect(panel).to_be_hidden()
+    await bob.ok(
+        "send",
+        room="general",
+        body="pizza it is",
+        client_msg_id="t9",
+        thread=root["seq"],
+        in_room=True,
+        reply_to=asked,
+    )
+    await row(ada, "pizza it is").locator(".quote").click()
+    await expect(panel).to_be_visible()
+    await expect(panel.locator(f"#t-general-{asked}")).to_have_class(re.compile(r"\bfound\b"))
+    await bob.close()
+    await ada.close()

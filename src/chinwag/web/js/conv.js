@@ -11,6 +11,7 @@ import { plainOf } from "./markdown.js";
 import { emojiPicker } from "./picker.js";
 import { quoteText } from "./convrows.js";
 import { plainText } from "./text.js";
+import { inRoom } from "./state.js";
 
 // The page asked for around a message that is not held: as many before it as after.
 const AROUND = 100;
@@ -30,12 +31,13 @@ export class Conversations {
   }
 
   /** What a message's menu offers: [{label, icon, run(button)}] (the thread panel's
-   * rows: no reply, no thread). */
+   * rows: a reply quotes it in the thread; no thread). */
   menuItems(msg, inThread) {
     const items = [];
     if (this.canReact(msg)) {
       items.push({ label: "Add a reaction", icon: "smile", run: (b) => this.pickReaction(msg, b) });
-      if (!inThread) items.push({ label: "Reply", icon: "reply", run: () => this.startReply(msg) });
+      const reply = inThread ? () => this.app.thread.startReply(msg) : () => this.startReply(msg);
+      items.push({ label: "Reply", icon: "reply", run: reply });
     }
     if (!inThread && msg.kind === "text" && (msg.thread != null || !msg.deleted)) {
       items.push({ label: "Reply in thread", icon: "thread", run: () => this.openThread(msg.room, msg.thread ?? msg.seq) });
@@ -136,7 +138,12 @@ export class Conversations {
       return;
     }
     let tl = app.state.timelines.get(room);
-    if (tl && tl.loaded && seq >= tl.first && tl.get(seq)) {
+    const held = tl ? tl.get(seq) : null;
+    if (held && !inRoom(held)) {
+      await this.showInThread(held);
+      return;
+    }
+    if (tl && tl.loaded && seq >= tl.first && held) {
       view.leaveFar();
       view.reveal(room, seq);
       return;
@@ -153,6 +160,11 @@ export class Conversations {
     tl = app.state.timelines.get(room);
     const msgs = reply.messages;
     if (app.active !== room || !tl || !tl.loaded || !msgs.length) return;
+    const target = msgs.find((m) => m.seq === seq);
+    if (target && !inRoom(target)) {
+      await this.showInThread(target);
+      return;
+    }
     if (msgs[msgs.length - 1].seq >= tl.first - 1) {
       view.leaveFar();
       tl.addOlder(msgs, reply.more);
@@ -163,6 +175,13 @@ export class Conversations {
     }
     view.showFar(new FarRun(app, tl, reply), seq);
     view.reveal(room, seq);
+  }
+
+  /** A reply kept to its thread is not in the timeline: its thread opens, at it. */
+  async showInThread(msg) {
+    const panel = this.app.thread;
+    if (!panel.isOpen || panel.room !== msg.room || panel.root !== msg.thread) await panel.open(msg.room, msg.thread);
+    panel.reveal(msg.seq);
   }
 
   // -- pins ----------------------------------------------------------------------------

@@ -41,7 +41,9 @@ export function quoteText(ref) {
   return ref.excerpt.replace(/\s+/g, " ");
 }
 
-export function quoteEl(app, msg) {
+/** The quote of the message `msg` replies to; a click shows the original (in the thread
+ * panel when both are in the thread shown there). */
+export function quoteEl(app, msg, inThread = false) {
   if (!msg.reply_to || msg.deleted) return null;
   const ref = quoted(app, msg);
   const who = app.state.displayName(ref.sender);
@@ -52,7 +54,7 @@ export function quoteEl(app, msg) {
       type: "button",
       class: `quote${ref.deleted ? " gone" : ""}`,
       title: "Show the original",
-      onclick: () => app.conv.jumpTo(msg.room, ref.seq),
+      onclick: () => (inThread && app.thread.reveal(ref.seq)) || app.conv.jumpTo(msg.room, ref.seq),
     },
     icon("reply"),
     h("span", { class: "sr-only" }, "Replying to "),

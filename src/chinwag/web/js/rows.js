@@ -180,7 +180,7 @@ export class Rows {
       );
     }
     if (continued && msg.pinned && !msg.deleted) main.append(pinnedEl(this.app, msg));
-    const quote = editing ? null : quoteEl(this.app, msg);
+    const quote = editing ? null : quoteEl(this.app, msg, this.inThread);
     if (quote) main.append(quote);
     main.append(body);
     const files = editing ? null : this.app.files.attachmentsEl(msg);

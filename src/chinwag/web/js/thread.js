@@ -1,15 +1,19 @@
 // The thread panel beside the timeline: a thread's root and its replies, oldest first,
 // with its own message box (completion included) and "Also send to #room". Replies come
 // live as the room's `message` events (a thread reply is a message of the room); the
-// panel reads the thread as it shows it (mark_read with `thread`). A reply goes out
+// panel reads the thread as it shows it (mark_read with `thread`). A reply may quote
+// the root or another reply of the thread (`reply_to`). A reply goes out
 // through the main box's outbox (composer.js): shown as pending under the replies, kept
 // across a reload, sent again with its client_msg_id after a reconnect.
 
-import { $, h } from "./dom.js";
+import { $, h, setText } from "./dom.js";
 import { sentence } from "./dialogs.js";
 import { Completion } from "./complete.js";
 import { emojize } from "./emoji.js";
 import { Rows, iconsOnShow } from "./rows.js";
+import { plainOf } from "./markdown.js";
+import { plainText } from "./text.js";
+import { quoteText } from "./convrows.js";
 import { pendingRows } from "./pendingrows.js";
 
 export class ThreadPanel {
@@ -24,6 +28,7 @@ export class ThreadPanel {
     this.pageSize = 100; // replies per page
     this.more = false; // older replies remain on the server
     this.loadingOlder = false;
+    this.replyTo = null; // the message of the thread the next reply quotes: {seq, sender, excerpt}
     // This thread's replies not stored yet, under the others.
     this.pendingEl = h("div", { class: "thread-pending" });
   }
@@ -40,6 +45,7 @@ export class ThreadPanel {
     this.alsoRoom = $("thread-also");
     this.error = $("thread-error");
     $("thread-close").addEventListener("click", () => this.close());
+    $("thread-reply-cancel").addEventListener("click", () => this.cancelReply({ focus: true }));
     this.completion = new Completion(this.app, this.input, () => this.app.compose.roomPeople());
     $("thread-form").addEventListener("submit", (e) => {
       e.preventDefault();
@@ -51,7 +57,8 @@ export class ThreadPanel {
         this.send();
       } else if (e.key === "Escape") {
         e.preventDefault();
-        this.close();
+        if (this.replyTo) this.cancelReply();
+        else this.close();
       }
     });
   }
@@ -68,6 +75,7 @@ export class ThreadPanel {
     this.rootMsg = app.state.timelines.get(room)?.get(root) || null;
     this.sentRead = 0;
     this.error.textContent = "";
+    this.cancelReply();
     const r = app.state.rooms.get(room);
     $("thread-room").textContent = app.roomTitle(r);
     $("thread-also-label").textContent = `Also send to ${app.roomTitle(r)}`;
@@ -110,6 +118,7 @@ export class ThreadPanel {
     this.room = null;
     this.root = null;
     this.msgs = new Map();
+    this.cancelReply();
     this.el.hidden = true;
     $("app").classList.remove("thread-open");
     this.completion.close();
@@ -183,6 +192,51 @@ export class ThreadPanel {
     }
   }
 
+  // -- quoting a message of the thread ------------------------------------------------
+
+  startReply(msg) {
+    if (!this.isOpen || msg.room !== this.room) return;
+    const text = plainOf(msg.body);
+    this.replyTo = { seq: msg.seq, sender: msg.sender, excerpt: [...text].slice(0, 200).join("") };
+    this.renderReply();
+    this.input.focus();
+  }
+
+  cancelReply({ focus = false } = {}) {
+    this.replyTo = null;
+    this.renderReply();
+    if (focus) this.input.focus();
+  }
+
+  renderReply() {
+    const bar = $("thread-reply-bar");
+    const ref = this.replyTo;
+    bar.hidden = !ref;
+    if (!ref) {
+      setText($("thread-reply-text"), "");
+      return;
+    }
+    const who = this.app.state.displayName(ref.sender);
+    $("thread-reply-text").replaceChildren(
+      "Replying to ",
+      h("strong", null, who),
+      ": ",
+      h("span", { class: "reply-excerpt" }, plainText(quoteText({ ...ref, deleted: false }))),
+    );
+    $("thread-reply-cancel").setAttribute("aria-label", `Cancel the reply to ${who}`);
+  }
+
+  /** Show and flash a message the panel shows (a quote clicked in it); false if the
+   * panel does not show it. */
+  reveal(seq) {
+    const el = this.isOpen ? document.getElementById(`t-${this.room}-${seq}`) : null;
+    if (!el) return false;
+    el.scrollIntoView({ block: "center" });
+    el.classList.add("found");
+    setTimeout(() => el.classList.remove("found"), 2500);
+    return true;
+  }
+
   send() {
     const app = this.app;
     const body = emojize(this.input.value);
@@ -193,6 +247,8 @@ export class ThreadPanel {
     const p = app.state.addPending(this.room, body);
     p.thread = this.root;
     p.in_room = this.alsoRoom.checked;
+    if (this.replyTo) p.reply_to = this.replyTo.seq;
+    this.cancelReply();
     app.state.setPending(p, p.status); // kept with its thread if the page closes unsent
     this.list.scrollTop = this.list.scrollHeight;
     app.compose.queue(p);
