@@ -14,7 +14,7 @@ import pytest
 
 from tests.server.support import login as ws_login
 from tests.server.support import register as ws_register
-from tests.web.support import ChatPage, WebServer
+from tests.web.support import ChatPage, WebServer, assert_gap_free
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Locator
@@ -367,6 +367,15 @@ SCROLL_DOWN_TO = """async (seq) => {
 }"""
 
 
+# The seqs of the far-back run shown (far.js) whose messages are not held.
+RUN_HOLES = """() => {
+  const run = window.chinwag.timeline.away;
+  const out = [];
+  for (let s = run.first; s <= run.last; s += 1) if (!run.get(s)) out.push(s);
+  return out;
+}"""
+
+
 async def search_and_open(chat: ChatPage, words: str) -> None:
     page = chat.page
     await page.get_by_role("button", name="Search messages").click()
@@ -387,14 +396,14 @@ async def test_a_far_back_search_result_opens_in_the_timeline_and_scrolls_to_the
 
     bob = await ws_register(web.ws_url, "bob")
     now = int(time.time() * 1000)
-    target = 0
+    seqs = {}
     for i in range(600):  # stored straight away: as many sends would be over the budget
         body = "the harbour key is under the mat" if i == 4 else f"line {i} of the log"
         stored, _ = await web.ctx.store.append_message(
             "general", "bob", body, client_msg_id=f"l{i}", now=now + i
         )
-        if i == 4:
-            target = stored.seq
+        seqs[i] = stored.seq
+    target = seqs[4]
     ada = await ChatPage.open(browser, web)
     await ada.register("ada")
     page = ada.page
@@ -419,6 +428,20 @@ async def test_a_far_back_search_result_opens_in_the_timeline_and_scrolls_to_the
     assert await page.evaluate(away)
     assert await page.locator("#messages .msg").count() <= 160
     await expect(jump).to_have_text("Jump to latest")
+
+    # Another one far back, whose history overlaps what is shown, opened from there (as
+    # a quote clicked in the run does): shown the same way, with no hole around it.
+    lamp = seqs[130]
+    await page.evaluate("seq => window.chinwag.conv.jumpTo('general', seq)", lamp)
+    await expect(page.locator(f"#m-general-{lamp}")).to_be_in_viewport()
+    shown = await ada.shown()
+    assert_gap_free(shown)
+    assert shown[0][0] < lamp - 10 and shown[-1][0] > lamp + 10
+    assert await page.evaluate(RUN_HOLES) == [], "the run shown has holes"
+    await page.evaluate("seq => window.chinwag.conv.jumpTo('general', seq)", target)
+    await expect(found).to_be_in_viewport()
+    assert_gap_free(await ada.shown())
+    assert await page.evaluate(RUN_HOLES) == [], "the run shown has holes"
 
     # Said meanwhile: counted as new below; "Jump to latest" shows the newest at once.
     await bob.ok("send", room="general", body="fresh news one", client_msg_id="n1")

@@ -173,6 +173,8 @@ export class Conversations {
       view.reveal(room, seq);
       return;
     }
+    // The run shown before (if any) is let go first: its messages may be this one's too.
+    view.leaveFar();
     view.showFar(new FarRun(app, tl, reply), seq);
     view.reveal(room, seq);
   }

@@ -71,9 +71,9 @@ export class TimelineView extends RowWindow {
     return !this.away && (!tl || this.last >= tl.last);
   }
 
-  /** Show a far-back run (far.js) instead of the newest messages, around `seq`. */
+  /** Show a far-back run (far.js) instead of the newest messages, around `seq`; the
+   * one shown before must have been left (leaveFar) before this one was made. */
   showFar(run, seq) {
-    this.leaveFar();
     this.away = run;
     this.atBottom = false;
     this.render({ around: seq });
