@@ -164,21 +164,21 @@ def test_a_quote_of_a_message_far_back_loads_the_history_around_it(
     main = app.main
     assert main is not None
 
-    # Further back than it fetches pages for: the page around it, beside the room.
+    # Further back than it fetches pages for: the history around it, in the timeline.
     app.jump_pages = 0
     click_tag(app, "replyquote", "the second plan")
-    pane = pump_until(app.root, lambda: main.thread, what="the page around it")
-    assert pane.title.cget("text") == "Around a message"
-    pump_until(app.root, lambda: "the second plan" in "".join(tagged(pane.view.text, "jumped")))
-    assert "the very first plan" in pane.view.text.get("1.0", "end")
-    assert not pane.composer.frame.winfo_ismapped()
+    text = main.timeline.text
+    pump_until(app.root, lambda: "the second plan" in "".join(tagged(text, "jumped")))
+    assert "the very first plan" in shown(app) and "and then" not in shown(app)
+    assert main.thread is None and main.timeline.away is not None
     assert second.seq not in held  # the room's own history keeps no gap
-    main.close_thread_pane()
+    main.timeline.jump.invoke()  # back to the newest
+    pump_until(app.root, lambda: "and then" in shown(app), what="the newest")
+    assert main.timeline.away is None
 
     # Near enough: the history before what is held is fetched up to it.
     app.jump_pages = 5
     click_tag(app, "replyquote", "the very first plan")
-    text = main.timeline.text
     pump_until(app.root, lambda: "the very first plan" in "".join(tagged(text, "jumped")))
     assert first.seq in held
 

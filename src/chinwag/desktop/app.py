@@ -250,7 +250,7 @@ class DesktopApp(UserActions, FileActions):
                 break
             if isinstance(item, EventItem):
                 if item.generation == self.generation:
-                    update.merge(self.state.apply(item.event))
+                    update.merge(self.apply_event(item.event))
                     if isinstance(item.event, StatusChanged):
                         self._status(item.event)
                     elif isinstance(item.event, RoomsLoaded) and self._unsent_due:

@@ -17,6 +17,7 @@ from chinwag.client.model import Update
 from chinwag.desktop.conversation import excerpt_text, shown_in_room
 from chinwag.desktop.editing import MessageActions
 from chinwag.desktop.emoji_picker import EmojiPicker
+from chinwag.desktop.far import PAGE, FarActions
 from chinwag.desktop.main_window import popup
 from chinwag.desktop.pins import PinsDialog
 from chinwag.desktop.thread_pane import ThreadPane
@@ -25,15 +26,11 @@ from chinwag.protocol.types import Message, PinRef, ReplyRef
 
 #: How long a message jumped to stays highlighted.
 FLASH_MS = 1600
-#: Messages asked for around one that is far back.
-AROUND = 100
-#: A page of older history, fetched to reach a message not far back.
-PAGE = 200
 
 
-class ConversationActions(MessageActions):
-    #: How many pages of older history a jump fetches before showing the message in
-    #: its own pane instead.
+class ConversationActions(FarActions, MessageActions):
+    #: How many pages of older history a jump fetches to reach a message before
+    #: showing it in a far-back run instead (far.py).
     jump_pages = 5
     #: The last menu shown (from a click or the keyboard).
     menu_shown: tk.Menu | None = None
@@ -66,8 +63,7 @@ class ConversationActions(MessageActions):
     # -- replying --------------------------------------------------------------------------
     def reply_to(self, room: str, seq: int) -> bool:
         """The next message sent replies to message `seq` of the room on screen."""
-        rs = self.state.rooms.get(room)
-        msg = rs.messages.get(seq) if rs else None
+        msg = self.held_message(room, seq)
         if msg is None or msg.kind != "text" or msg.deleted or self.main is None:
             return False
         ref = ReplyRef(seq=seq, sender=msg.sender, excerpt=msg.body[:200])
@@ -99,31 +95,24 @@ class ConversationActions(MessageActions):
 
     # -- going to a message ----------------------------------------------------------------
     def jump_to(self, room: str, seq: int) -> None:
-        """Show message `seq` of `room` and highlight it for a moment. Not held yet: the
-        history before what is held is fetched up to it when it is near (at most
-        `jump_pages` pages); further back, the page of history around it opens beside
-        the room, so that the room's own history keeps no gap."""
+        """Show message `seq` of `room` in the main timeline and highlight it for a
+        moment. Not held yet: the history before what is held is fetched up to it when
+        it is near (at most `jump_pages` pages); further back, the history around it is
+        shown as a far-back run (far.py), so that the room's own history keeps no gap."""
         if room != self.state.current:
             self.select_room(room)
         rs = self.state.rooms.get(room)
         if rs is None or self.main is None:
             return
-        if seq in rs.messages:
+        far = self.far
+        if seq in rs.messages or (far is not None and seq in far.rs.messages):
             self._flash(room, seq)
             return
         oldest = rs.oldest_seq
         if oldest is not None and seq < oldest and oldest - seq <= self.jump_pages * PAGE:
             self._page_back_to(room, seq)
             return
-
-        def around(reply: Any, error: str | None) -> None:
-            if error is not None or reply is None:
-                self.show_notice(f"That message could not be loaded: {error}")
-            elif self.main is not None:
-                pane = self.main.open_thread_pane()
-                pane.show_around(room, reply.messages, seq)
-
-        self._do(lambda client: client.history(room, around=seq, limit=AROUND), around)
+        self.open_far(room, seq)
 
     def _page_back_to(self, room: str, seq: int) -> None:
         def paged(reply: Any, error: str | None) -> None:
@@ -143,8 +132,7 @@ class ConversationActions(MessageActions):
 
     def quoted(self, room: str, seq: int) -> None:
         """A click on a reply's quote: go to the original."""
-        rs = self.state.rooms.get(room)
-        msg = rs.messages.get(seq) if rs else None
+        msg = self.held_message(room, seq)
         if msg is not None and isinstance(msg.reply_to, ReplyRef):
             self.jump_to(room, msg.reply_to.seq)
 
@@ -154,7 +142,10 @@ class ConversationActions(MessageActions):
             return
         timeline = main.timeline
         if timeline.line_of(seq) is None:
-            timeline.show(self.state.rooms[room], keep_view=False, around=seq)
+            far = timeline.away
+            # The far-back run shown, if it holds the message; else the room's newest.
+            run = far.rs if far is not None and seq in far.rs.messages else self.state.rooms[room]
+            timeline.show(run, keep_view=False, around=seq)
         lines = timeline.lines_of(seq)
         if lines is None:
             return
@@ -162,11 +153,14 @@ class ConversationActions(MessageActions):
         timeline.text.tag_add("jumped", f"{lines[0]}.0", f"{lines[1]}.0")
         timeline.text.after(FLASH_MS, lambda: timeline.text.tag_remove("jumped", "1.0", "end"))
 
+    def _message(self, room: str, seq: int) -> Message | None:
+        msg = self.held_message(room, seq)  # the far-back run's too: they have menus
+        return msg if msg is not None and msg.kind == "text" and not msg.deleted else None
+
     # -- reactions -------------------------------------------------------------------------
     def toggle_reaction(self, room: str, seq: int, emoji: str) -> None:
         """A click on a chip: add the user's reaction, or take it back."""
-        rs = self.state.rooms.get(room)
-        msg = rs.messages.get(seq) if rs else None
+        msg = self.held_message(room, seq)
         me = self.state.me.username if self.state.me else None
         if me is not None:
             self._change(lambda client: client.toggle_reaction(room, seq, emoji, msg, me))
@@ -237,7 +231,7 @@ class ConversationActions(MessageActions):
 
         def changed(msg: Message | None, error: str | None) -> None:
             if msg is not None:
-                self._render(self.state.apply(MessageUpdated(message=msg)))
+                self._render(self.apply_event(MessageUpdated(message=msg)))
             if done is not None:
                 done(error)
             elif error is not None:

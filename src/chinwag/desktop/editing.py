@@ -134,6 +134,10 @@ class MessageActions:
     def _render(self, update: Update) -> None:
         raise NotImplementedError
 
+    def apply_event(self, event: Any) -> Update:
+        """Apply an event to the state (and to what else shows messages: far.py)."""
+        return self.state.apply(event)
+
     def _do(
         self, make: Callable[[Client], Awaitable[Any]], done: Callable[[Any, str | None], None]
     ) -> None:
@@ -198,7 +202,7 @@ class MessageActions:
         def save(body: str, done: Done) -> None:
             def saved(stored: Message | None, error: str | None) -> None:
                 if stored is not None:
-                    self._render(self.state.apply(MessageEdited(message=stored)))
+                    self._render(self.apply_event(MessageEdited(message=stored)))
                 done(error)
 
             self._do(lambda client: client.edit_message(room, seq, body), saved)
@@ -229,7 +233,7 @@ class MessageActions:
         def confirm(done: Done) -> None:
             def deleted(_result: Any, error: str | None) -> None:
                 if error is None:
-                    self._render(self.state.apply(MessageDeleted(room=room, seq=seq)))
+                    self._render(self.apply_event(MessageDeleted(room=room, seq=seq)))
                 done(error)
 
             self._do(lambda client: client.delete_message(room, seq), deleted)

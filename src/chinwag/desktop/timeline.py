@@ -5,7 +5,8 @@ window of messages drawn then moves as the user scrolls (window.py). New message
 appended at the mark `confirmed`, which stays before the pending sends at the end. At
 the bottom, new messages scroll into view; scrolled up, the view stays put and a "new
 messages" button appears; scrolled far up (the newest no longer drawn), new messages
-are only counted until the newest are drawn again.
+are only counted until the newest are drawn again. Reading a far-back run (far.py), the
+"Jump to latest" button is always there, counting what arrives meanwhile.
 """
 
 from __future__ import annotations
@@ -44,8 +45,11 @@ class TimelineView(Window):
         on_url: Callback,
         on_menu: Callback | None = None,
         on_file: Callback | None = None,
+        on_far: Callback | None = None,
     ) -> None:
         self.on_file = on_file
+        self.on_far = on_far
+        self.away = None
         self.state = state
         self.on_load_older = on_load_older
         self.on_scrolled = on_scrolled
@@ -201,6 +205,8 @@ class TimelineView(Window):
     ) -> None:
         """Redraw the room's newest chunk (or from the marker, or from the message at
         the top of the view when `keep_view`, or around message `around`)."""
+        if self.away is not None and rs is not self.away.rs:
+            self.away = None  # back to the room's newest, or another room: let go
         anchor = self.top_seq() if keep_view and rs and rs.id == self.room_id else None
         self.room_id = rs.id if rs else None
         self._starts, self._last = [], None
@@ -212,7 +218,7 @@ class TimelineView(Window):
                 if keep is not None:
                     start = min(start, max(0, bisect.bisect_left(rs.seqs, keep) - 20))
             end = min(len(rs.seqs), start + window.WINDOW)  # a marker far back: a window there
-            self.newest_drawn = end == len(rs.seqs)
+            self.newest_drawn = end == len(rs.seqs) and self.away is None
             args = self._runs(rs, rs.seqs[start:end], 2, header=True)
         t = self.text
         t.configure(state="normal")
@@ -260,6 +266,14 @@ class TimelineView(Window):
         return [(f"This is the beginning of {where}.\n", ("header",))]
 
     def update(self, rs: RoomState, change: TimelineChange) -> None:
+        if self.away is not None and rs.id == self.room_id:
+            # Reading far back: the room's news is counted below; the run is redrawn
+            # only when one of its own messages changed.
+            if self.away.dirty:
+                self.away.dirty = False
+                self.show(self.away.rs, keep_view=True)
+            self.show_jump(rs.unseen_below)
+            return
         if rs.id != self.room_id or change.reset:
             self.show(rs, keep_view=rs.id == self.room_id and not self.at_bottom)
             return
@@ -320,14 +334,21 @@ class TimelineView(Window):
             self.text.tag_add("picked", f"{lines[0]}.0", f"{lines[1]}.0")
 
     def scroll_to_bottom(self) -> None:
+        """To the newest message (a far-back run is let go)."""
         if not self.newest_drawn:
             self.show(self.state.rooms.get(self.room_id or ""))
         self.text.yview_moveto(1.0)
         self.show_jump(0)
 
     def show_jump(self, count: int) -> None:
-        if count > 0 and not self.at_bottom:
+        away = self.away is not None
+        if away:  # what arrived in the room meanwhile, whichever run this was called for
+            live = self.state.rooms.get(self.room_id or "")
+            count = live.unseen_below if live is not None else 0
+        if away or (count > 0 and not self.at_bottom):
             label = "1 new message" if count == 1 else f"{count} new messages"
+            if count == 0:
+                label = "Jump to latest"
             self.jump.configure(text=f"↓  {label}")
             self.jump.place(relx=0.5, rely=1.0, y=-10, anchor="s")
         else:

@@ -10,6 +10,10 @@ bisection of the room's seqs, never walked. A cProfile of paging up a long room 
 of the time in Tk itself (its event loop redrawing and measuring lines, then the Text's
 insert and delete), and about a sixth in laying out rows in Python: both grow with the
 chunk, so a chunk is 100 messages (it was 300), and the window 500.
+
+The run drawn is the room's held messages, or a far-back run of it (far.py) while the
+user reads around a message far older than those: its ends then ask for the pages beyond
+them (`on_far`) instead of the room's older history, and the newest are never drawn.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any
 
 from chinwag.client.model import RoomState
 from chinwag.client.state import ChatState
+from chinwag.desktop.far import FarRun
 from chinwag.protocol.types import Message
 
 #: How many messages are drawn at a time.
@@ -48,10 +53,37 @@ class Window:
     _next_line: int
     on_scrolled: Callable[[bool], Any]
     on_load_older: Callable[[str], Any]
+    #: Asked for the page "older" or "newer" than the far-back run drawn.
+    on_far: Callable[[str], Any] | None
+    #: The far-back run drawn instead of the room's held messages, if any.
+    away: FarRun | None
     _runs: Callable[..., list[Any]]
     _place_thumbs: Callable[[], None]
     _redraw_header: Callable[[RoomState], None]
     _draw_pending: Callable[[RoomState | None], None]
+    show: Callable[..., None]
+    show_jump: Callable[[int], None]
+
+    def drawn(self) -> RoomState | None:
+        """The run the view draws: the far-back one, or the room's held messages."""
+        if self.away is not None:
+            return self.away.rs
+        return self.state.rooms.get(self.room_id or "")
+
+    def show_far(self, run: FarRun, seq: int) -> None:
+        """Draw the far-back run `run` around its message `seq` in place of the room's
+        newest messages, until it joins them or is let go (`show` of another run)."""
+        self.away = run
+        self.at_bottom = False
+        self.show(run.rs, around=seq)
+
+    def joined(self, rs: RoomState) -> None:
+        """The far-back run drawn has joined the room's held messages `rs` (which now
+        begin with it): the view stays, and goes on down into the room's newer ones."""
+        self.away = None
+        if self._starts and self._end_in_view():
+            self.reveal_newer(rs)
+        self.show_jump(rs.unseen_below)
 
     def reveal_older(self, rs: RoomState) -> bool:
         """Draw the chunk of held messages just older than those drawn, in front,
@@ -105,12 +137,15 @@ class Window:
             return False
         i = bisect.bisect_right(rs.seqs, self._starts[-1][1])
         chunk = rs.seqs[i : i + CHUNK]
+        far = self.away is not None and rs is self.away.rs
+        if far and not chunk:
+            return False  # the end of the far-back run: the next page is asked for
         t = self.text
         t.configure(state="normal")
         if chunk:  # below the view: it does not move
             t.insert("confirmed", *self._runs(rs, chunk, self._confirmed_line(), header=False))
             self._place_thumbs()
-        if i + CHUNK >= len(rs.seqs):
+        if i + CHUNK >= len(rs.seqs) and not far:
             self.newest_drawn = True
             self._draw_pending(rs)
         t.configure(state="disabled")
@@ -119,7 +154,7 @@ class Window:
         return True
 
     def _trim_top(self, room_id: str) -> None:
-        rs = self.state.rooms.get(room_id)
+        rs = self.drawn()
         over = len(self._starts) - WINDOW
         if rs is None or room_id != self.room_id or over <= 0:
             return
@@ -175,15 +210,21 @@ class Window:
 
     def _at_top(self) -> None:
         self._revealing = False
-        rs = self.state.rooms.get(self.room_id or "")
-        if rs is not None and not self.reveal_older(rs):
+        rs = self.drawn()
+        if rs is None or self.reveal_older(rs):
+            return
+        if self.away is None:
             self.on_load_older(rs.id)
+        elif self.on_far is not None:
+            self.on_far("older")
 
     def _at_end(self) -> None:
         self._revealing = False
-        rs = self.state.rooms.get(self.room_id or "")
-        if rs is not None and self._end_in_view():
-            self.reveal_newer(rs)
+        rs = self.drawn()
+        if rs is None or not self._end_in_view() or self.reveal_newer(rs):
+            return
+        if self.away is not None and self.on_far is not None:
+            self.on_far("newer")
 
     def _end_in_view(self) -> bool:
         """Whether the last line drawn is in view: exact, where the scroll fractions are
