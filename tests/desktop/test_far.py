@@ -149,6 +149,10 @@ def test_paging_back_from_far_back_and_jumping_to_the_latest(
     assert msg is not None and app.build_message_menu("general", by_i[300]).index("end")
     loop_thread.run(bob.edit_message("general", by_i[300], "chatter 300 haystack, edited"))
     pump_until(root, lambda: "haystack, edited" in shown(app), what="the edit")
+    pane = app.open_thread("general", by_i[300])  # a thread may start there too
+    assert pane is not None
+    pump_until(root, lambda: "haystack, edited" in pane.view.text.get("1.0", "end"))
+    main.close_thread_pane()
 
     # Jump to latest: the newest again, what came meanwhile there, the run let go.
     loop_thread.run(bob.send("general", "meanwhile, live"))

@@ -244,13 +244,13 @@ class ConversationActions(FarActions, MessageActions):
         """The thread of message `seq` (the one it starts, or the one it is in) beside
         the room; its replies are fetched, the newest first drawn."""
         rs = self.state.rooms.get(room)
-        msg = rs.messages.get(seq) if rs else None
+        msg = self.held_message(room, seq)  # a far-back one's too
         if msg is None or self.main is None:
             return None
         root = msg.thread if isinstance(msg.thread, int) else seq
         pane = self.main.open_thread_pane()
         held = rs.thread(root) if rs else []
-        root_msg = rs.messages.get(root) if rs else None
+        root_msg = self.held_message(room, root)
         if root_msg is not None:
             pane.show(root_msg, held)
 
