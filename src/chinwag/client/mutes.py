@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from chinwag.client.model import Update
 from chinwag.client.people import People
@@ -35,8 +36,9 @@ class Mutes(People):
     #: Mutes the server told of again since the last login (see `_mutes_confirmed`).
     _told: set[str | None]
 
-    def room_title(self, room_id: str) -> str:
-        raise NotImplementedError
+    if TYPE_CHECKING:
+
+        def room_title(self, room_id: str) -> str: ...
 
     # -- reading ---------------------------------------------------------------------------
     def mute_for(self, room_id: str | None) -> Mute | None:

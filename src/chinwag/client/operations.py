@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Callable, Mapping
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from chinwag.client.events import (
     ClientEvent,
@@ -72,47 +72,38 @@ class ClientBase:
     _wake: asyncio.Event
     _reconnect_task: asyncio.Task[None] | None
 
-    @property
-    def connected(self) -> bool:
-        raise NotImplementedError
+    if TYPE_CHECKING:
 
-    async def connect(self) -> Hello:
-        raise NotImplementedError
+        @property
+        def connected(self) -> bool: ...
 
-    async def _open(self) -> None:
-        raise NotImplementedError
+        async def connect(self) -> Hello: ...
 
-    async def _drop(self) -> None:
-        raise NotImplementedError
+        async def _open(self) -> None: ...
 
-    async def request(self, request: rq.Request, reply_type: type[R]) -> R:
-        raise NotImplementedError
+        async def _drop(self) -> None: ...
 
-    def _lose_connection(self, reason: str) -> None:
-        """Take the connection as dead: the client reconnects, resumes and catches up."""
-        raise NotImplementedError
+        async def request(self, request: rq.Request, reply_type: type[R]) -> R: ...
 
-    def _why_removed(self, code: int | None) -> str:
-        raise NotImplementedError
+        def _lose_connection(self, reason: str) -> None:
+            """Take the connection as dead: the client reconnects, resumes and catches up."""
+            ...
 
-    def _reconnect_delay(self, attempt: int, code: int | None) -> float:
-        """The pause before reconnect attempt `attempt` (see `policy.reconnect_delay`)."""
-        raise NotImplementedError
+        def _why_removed(self, code: int | None) -> str: ...
 
-    def _set_status(self, status: Status, **details: Any) -> None:
-        raise NotImplementedError
+        def _reconnect_delay(self, attempt: int, code: int | None) -> float:
+            """The pause before reconnect attempt `attempt` (see `policy.reconnect_delay`)."""
+            ...
 
-    async def _catch_up(self) -> None:
-        raise NotImplementedError
+        def _set_status(self, status: Status, **details: Any) -> None: ...
 
-    def _ensure_baseline(self, room: str) -> asyncio.Task[None]:
-        raise NotImplementedError
+        async def _catch_up(self) -> None: ...
 
-    def _kick_outbox(self) -> None:
-        raise NotImplementedError
+        def _ensure_baseline(self, room: str) -> asyncio.Task[None]: ...
 
-    def _emit(self, event: ClientEvent) -> None:
-        raise NotImplementedError
+        def _kick_outbox(self) -> None: ...
+
+        def _emit(self, event: ClientEvent) -> None: ...
 
     async def _all_rooms(self) -> tuple[list[Room], dict[str, int]]:
         """Every page of `rooms`: the rooms, and the read markers of all of them."""
@@ -147,8 +138,11 @@ class ClientBase:
                 break
         return members
 
-    def _accept(self, room: str, messages: list[Message], source: Literal["sync"] | None) -> None:
-        raise NotImplementedError
+    if TYPE_CHECKING:
+
+        def _accept(
+            self, room: str, messages: list[Message], source: Literal["sync"] | None
+        ) -> None: ...
 
 
 class Operations(ClientBase):

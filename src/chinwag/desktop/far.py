@@ -110,16 +110,15 @@ class FarActions:
     main: MainWindow | None
     show_notice: Callable[[str], None]
 
-    def _render(self, update: Update) -> None:
-        raise NotImplementedError
+    if TYPE_CHECKING:
 
-    def _do(
-        self, make: Callable[[Client], Awaitable[Any]], done: Callable[[Any, str | None], None]
-    ) -> None:
-        raise NotImplementedError
+        def _render(self, update: Update) -> None: ...
 
-    def _flash(self, room: str, seq: int) -> None:
-        raise NotImplementedError
+        def _do(
+            self, make: Callable[[Client], Awaitable[Any]], done: Callable[[Any, str | None], None]
+        ) -> None: ...
+
+        def _flash(self, room: str, seq: int) -> None: ...
 
     @property
     def far(self) -> FarRun | None:
