@@ -279,7 +279,7 @@ class TimelineView(Window):
             return
         if not self.newest_drawn:  # scrolled far up: drawn when scrolling back down
             if change.prepended:
-                self.reveal_older(rs)
+                self._older_came(rs)
             self.show_jump(rs.unseen_below)
             return
         stick = self.at_bottom
@@ -297,10 +297,16 @@ class TimelineView(Window):
             self._draw_pending(rs)
         t.configure(state="disabled")
         if change.prepended:
-            self.reveal_older(rs)
+            self._older_came(rs)
         if stick:
             t.yview_moveto(1.0)
         self.show_jump(rs.unseen_below)
+
+    def _older_came(self, rs: RoomState) -> None:
+        """Older history came: drawn in front; when none of it is shown (thread
+        replies only), the page before is asked for, as the view is at the top still."""
+        if not self.reveal_older(rs) and rs.more_before and self.text.yview()[0] <= 0.0:
+            self.on_load_older(rs.id)
 
     def _redraw_header(self, rs: RoomState) -> None:
         first = self._starts[0][1] if self._starts else None

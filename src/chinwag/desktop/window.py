@@ -63,6 +63,9 @@ class Window:
     _draw_pending: Callable[[RoomState | None], None]
     show: Callable[..., None]
     show_jump: Callable[[int], None]
+    #: Whether the view shows a message (a room's timeline: not a thread reply that was
+    #: not also sent to the room).
+    shown: Callable[[Message], bool]
 
     def drawn(self) -> RoomState | None:
         """The run the view draws: the far-back one, or the room's held messages."""
@@ -95,8 +98,17 @@ class Window:
         if i == 0:
             self._redraw_header(rs)
             return False
+        start = max(0, i - CHUNK)
+        # Held messages the view does not show (thread replies) are no chunk: further
+        # back until one is shown, else drawing nothing new would be asked again and
+        # again, as long as the view stays at the top.
+        while not any(self.shown(rs.messages[seq]) for seq in rs.seqs[start:i]):
+            if start == 0:
+                self._redraw_header(rs)
+                return False
+            start = max(0, start - CHUNK)
         anchor = self.top_seq()
-        chunk = rs.seqs[max(0, i - CHUNK) : i]
+        chunk = rs.seqs[start:i]
         old_starts = self._starts
         end_of_first = old_starts[1][0] if len(old_starts) > 1 else self._confirmed_line()
         # Redraw the old first message too: its day line and grouping depend on what
