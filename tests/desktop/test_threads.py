@@ -1,5 +1,6 @@
 """Threads in the desktop under Xvfb, against a real server: a long thread, whose
-replies the room's timeline does not show."""
+replies the room's timeline does not show and the thread pane pages in as the user
+scrolls up, the root staying first and the view staying put."""
 
 from __future__ import annotations
 
@@ -9,14 +10,20 @@ from typing import TYPE_CHECKING
 import pytest
 
 from chinwag.client import Client
+from chinwag.desktop import thread_pane
 from chinwag.protocol.types import Message
 from tests.client.conftest import RestartableServer
-from tests.desktop.conftest import LoopThread, MakeApp, log_in, pump_until
+from tests.desktop.conftest import LoopThread, MakeApp, log_in, pump, pump_until
 
 if TYPE_CHECKING:  # Tk is imported by the fixtures, which skip (or fail in CI) without it
     from chinwag.desktop.app import DesktopApp
+    from chinwag.desktop.thread_pane import ThreadPane
 
 pytestmark = pytest.mark.display
+
+
+def pane_text(pane: ThreadPane) -> str:
+    return str(pane.view.text.get("1.0", "end"))
 
 
 @pytest.fixture
@@ -30,7 +37,7 @@ def long_thread(
     run = loop_thread.run
     bob = other("bob")
     root = run(bob.send("general", "the long thread starts here"))
-    count = 250  # more than a page of history (50), and than one of a thread (200)
+    count = thread_pane.PAGE + 50  # more than a page of history (50), and of a thread
     replies = [run(bob.send("general", f"reply {i:03}", thread=root.seq)) for i in range(count)]
     app = make_app(chat_server.address)
     log_in(app, "ada", create=True)
@@ -51,3 +58,57 @@ def test_a_room_of_thread_replies_pages_back_to_what_it_shows(
     pump_until(app.root, lambda: "bob joined" in text.get("1.0", "end"), what="the beginning")
     assert "reply 0" not in text.get("1.0", "end")
     assert app.state.rooms["general"].more_before is False  # it reached the beginning
+
+
+def test_a_long_thread_pages_in_as_the_user_scrolls_up(
+    long_thread: tuple[DesktopApp, Message, list[Message]],
+) -> None:
+    app, root, replies = long_thread
+    main = app.main
+    assert main is not None
+    pane = app.open_thread("general", root.seq)
+    assert pane is not None
+    pump_until(app.root, lambda: pane.older_than is not None, what="the newest page")
+    text = pane.view.text
+    assert "reply 249" in pane_text(pane) and "reply 000" not in pane_text(pane)
+    assert pane.older_than == replies[50].seq  # the newest 200 are held, not the rest
+    assert pane.rs is not None and root.seq in pane.rs.messages
+    assert "scroll up for older replies" in text.get("1.0", "1.end")
+
+    # Scrolled to the top again and again (as by the scroll bar; a bounded number of
+    # times): the held replies are drawn, then the root above them.
+    starts = pane.view._starts  # (line, seq) of each message drawn
+    for _ in range(20):
+        starts = pane.view._starts
+        if [seq for _line, seq in starts[:2]] == [root.seq, replies[50].seq]:
+            break
+        text.yview_moveto(0.0)
+        pump(app.root, 0.05)
+    assert [seq for _line, seq in starts[:2]] == [root.seq, replies[50].seq]
+    assert pane.older_than == replies[50].seq  # nothing was fetched yet
+
+    # At the top once more: the page before comes, between the root and the reply
+    # the user was looking at, which stays where it was on screen.
+    text.yview_moveto(0.0)
+    y_before = pane.view._y_of(replies[50].seq)
+    assert y_before > 0  # below the root
+    pump_until(app.root, lambda: pane.older_than is None, timeout=20, what="the page before")
+    assert abs(pane.view._y_of(replies[50].seq) - y_before) <= 1
+    assert pane.view.top_seq() != root.seq  # the view did not jump to the top
+    assert "reply 000" not in text.get("@0,0", f"@0,{text.winfo_height()} lineend")
+    assert text.get("1.0", "1.end") == "Thread in #general"
+
+    # Scrolled up: the first reply, after the root. Every reply is held once, after
+    # the root, with no gap.
+    for _ in range(20):
+        if pane.view.lines_of(replies[0].seq) is not None:
+            break
+        text.yview_moveto(0.0)
+        pump(app.root, 0.05)
+    assert pane.view.lines_of(replies[0].seq) is not None
+    assert [seq for _line, seq in pane.view._starts[:2]] == [root.seq, replies[0].seq]
+    assert pane.rs.seqs == [root.seq, *[r.seq for r in replies]]
+    text.yview_moveto(0.0)
+    pump(app.root, 0.05)
+    top = text.get("@0,0", f"@0,{text.winfo_height()} lineend")
+    assert "the long thread starts here" in top and "reply 000" in top

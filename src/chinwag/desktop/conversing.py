@@ -14,6 +14,7 @@ from typing import Any
 
 from chinwag.client import Client
 from chinwag.client.model import Update
+from chinwag.desktop import thread_pane
 from chinwag.desktop.conversation import excerpt_text, shown_in_room
 from chinwag.desktop.editing import MessageActions
 from chinwag.desktop.emoji_picker import EmojiPicker
@@ -242,7 +243,8 @@ class ConversationActions(FarActions, MessageActions):
     # -- threads ---------------------------------------------------------------------------
     def open_thread(self, room: str, seq: int) -> ThreadPane | None:
         """The thread of message `seq` (the one it starts, or the one it is in) beside
-        the room; its replies are fetched, the newest first drawn."""
+        the room: what is held of it at once, then its newest page of replies, fetched
+        (the older ones as the user scrolls up: `thread_older`)."""
         rs = self.state.rooms.get(room)
         msg = self.held_message(room, seq)  # a far-back one's too
         if msg is None or self.main is None:
@@ -263,9 +265,31 @@ class ConversationActions(FarActions, MessageActions):
             pane.show(reply.root, reply.messages, more=reply.more)
             self.thread_seen()
 
-        self._do(lambda client: client.thread(room, root, limit=200), fetched)
+        self._do(lambda client: client.thread(room, root, limit=thread_pane.PAGE), fetched)
         pane.composer.text.focus_set()
         return pane
+
+    def thread_older(self) -> None:
+        """The thread pane scrolled to its top: the page of replies before those held."""
+        pane = self.main.thread if self.main is not None else None
+        if pane is None or pane.room is None or pane.root_seq is None:
+            return
+        room, root, before = pane.room, pane.root_seq, pane.older_than
+        if before is None:
+            pane.set_loading(False)
+            return
+
+        def fetched(reply: Any, error: str | None) -> None:
+            if self.main is None or self.main.thread is not pane:
+                return  # closed meanwhile
+            if error is not None or reply is None:
+                pane.set_loading(False)
+                self.show_notice(error or "Older replies could not be loaded.")
+                return
+            pane.add_older(reply.root, reply.messages, more=reply.more, before=before)
+
+        page = thread_pane.PAGE
+        self._do(lambda client: client.thread(room, root, before=before, limit=page), fetched)
 
     def send_in_thread(self, body: str, reply_to: int | None, in_room: bool) -> None:
         """A reply typed in the thread pane: to the thread (and the room, if asked)."""

@@ -3,12 +3,19 @@ its own and "Also send to #room".
 
 It draws with the timeline's own view (`TimelineView`) over a `RoomState` of its own
 that holds the thread's messages only: the same formatting, quotes, chips and scrolling
-as the room. What goes in it comes from the app (`show`, `put`), which fetches the
-thread and passes on the thread's new and changed messages as they arrive.
+as the room. What goes in it comes from the app (`show`, `put`, `add_older`), which
+fetches the thread and passes on the thread's new and changed messages as they arrive.
+
+A long thread comes in pages, like a room's history: the newest replies first, then,
+each time the user scrolls to the top, the page before the oldest reply held
+(`older_than`). Pages are merged into what the pane holds, by seq, never put in its
+place: the root stays held, and what is held is always the root and every reply from
+`older_than` on, with no gap, so that each page drawn is the one just above.
 """
 
 from __future__ import annotations
 
+import bisect
 import tkinter as tk
 from collections.abc import Callable
 from tkinter import ttk
@@ -16,7 +23,7 @@ from typing import Any
 
 from chinwag.client.model import RoomState, TimelineChange
 from chinwag.client.state import ChatState
-from chinwag.desktop import boot, conversation_tk
+from chinwag.desktop import boot, conversation_tk, window
 from chinwag.desktop.composer import Composer
 from chinwag.desktop.rows import Run
 from chinwag.desktop.theme import Palette
@@ -25,6 +32,8 @@ from chinwag.protocol.types import Message, ReplyRef, Room
 
 #: (body, the seq it replies to or None, also to the room)
 Send = Callable[[str, int | None, bool], None]
+#: How many replies a page of a thread holds (the most the server gives at once).
+PAGE = 200
 
 
 class _ThreadState:
@@ -40,9 +49,16 @@ class _ThreadState:
 
 
 class ThreadView(TimelineView):
-    """A timeline whose first line names the thread instead of the room's beginning."""
+    """A timeline whose first line names the thread instead of the room's beginning, and
+    whose root stays first: replies fetched from further back go between the root and
+    the oldest reply drawn (`reveal_older`)."""
 
+    #: Older replies remain on the server (fetched as the user scrolls up).
     more = False
+    #: A page of older replies is on its way.
+    loading = False
+    #: The seq of the thread's root (None: a page of the room's history, `around`).
+    root: int | None = None
     #: Not a thread: a page of the room's history around one message.
     around = False
 
@@ -50,11 +66,64 @@ class ThreadView(TimelineView):
         return True  # a thread's replies are what it shows
 
     def _header(self, rs: RoomState, first: int | None) -> list[Run]:
+        title = self.state.room_title(rs.id)
         if self.around:
-            return [(f"Earlier in #{self.state.room_title(rs.id)}\n", ("header",))]
+            return [(f"Earlier in #{title}\n", ("header",))]
+        if self.loading:
+            return [(f"Thread in #{title} · loading older replies…\n", ("header",))]
         if self.more:
-            return [("Older replies are not shown here\n", ("header",))]
-        return [(f"Thread in #{self.state.room_title(rs.id)}\n", ("header",))]
+            return [(f"Thread in #{title} · scroll up for older replies\n", ("header",))]
+        return [(f"Thread in #{title}\n", ("header",))]
+
+    def reveal_older(self, rs: RoomState) -> bool:
+        """With the root drawn first: draw the chunk of held replies just older than the
+        first reply drawn, between the two, that reply staying where it is on screen.
+        False when none is held (ask the server, `on_load_older`)."""
+        starts = self._starts
+        if rs.id != self.room_id or len(starts) < 2 or starts[0][1] != self.root:
+            return super().reveal_older(rs)
+        after = starts[1][1]  # the oldest reply drawn
+        i = bisect.bisect_left(rs.seqs, after)
+        if i <= 1:  # nothing held between the root and it
+            self._redraw_header(rs)
+            return False
+        # The message the view keeps in place: that reply, or a newer one at the top.
+        top = self.top_seq()
+        anchor = after if top in (None, starts[0][1]) else top
+        y = self._y_of(anchor)
+        chunk = rs.seqs[max(1, i - window.CHUNK) : i]
+        end_of_after = starts[2][0] if len(starts) > 2 else self._confirmed_line()
+        last = self._last
+        self._starts, self._last = [], None
+        # The root and that reply are drawn again: the day lines and the grouping of
+        # names depend on what comes before each.
+        args = self._runs(rs, [starts[0][1], *chunk, after], 2, header=True)
+        shift = self._next_line - end_of_after
+        self._starts += [(line + shift, seq) for line, seq in starts[2:]]
+        if len(starts) > 2:
+            self._last = last
+        t = self.text
+        t.configure(state="normal")
+        t.delete("1.0", f"{end_of_after}.0")
+        t.insert("1.0", *args)
+        self._place_thumbs()
+        if len(self._starts) > window.WINDOW:
+            self._drop_newest(rs, len(self._starts) - window.WINDOW)
+        t.configure(state="disabled")
+        if self.line_of(anchor) is None:  # among the newest dropped
+            t.yview("1.0")
+            return True
+        self.scroll_to_seq(anchor)
+        if y:
+            t.yview_scroll(-y, "pixels")
+        return True
+
+    def _y_of(self, seq: int) -> int:
+        """How far below the top of the view message `seq` starts, in pixels (negative:
+        above it, partly in view; 0 when it is not in view)."""
+        line = self.line_of(seq)
+        info = self.text.dlineinfo(f"{line}.0") if line is not None else None
+        return info[1] - int(self.text.cget("pady")) if info else 0
 
 
 class ThreadPane:
@@ -69,9 +138,11 @@ class ThreadPane:
         on_menu: Callable[..., Any] | None,
         people: Callable[[], list[tuple[str, str]]],
         on_emoji: Callable[[], Any] | None = None,
+        on_older: Callable[[], Any] = lambda: None,
     ) -> None:
         self.state = state
         self.on_send = on_send
+        self.on_older = on_older
         self.frame = ttk.Frame(parent)
         self.frame.rowconfigure(1, weight=1)
         self.frame.columnconfigure(0, weight=1)
@@ -87,10 +158,13 @@ class ThreadPane:
         self.room: str | None = None
         self.root_seq: int | None = None
         self.rs: RoomState | None = None
+        #: The server holds replies older than this seq that the pane does not (None:
+        #: it holds them all, or has not fetched the thread yet).
+        self.older_than: int | None = None
         self.view = ThreadView(
             self.frame,
             _ThreadState(state, RoomState(room=_placeholder_room())),  # type: ignore[arg-type]
-            on_load_older=lambda _room: None,
+            on_load_older=lambda _room: self._at_top(),
             on_scrolled=lambda _at_bottom: None,
             on_action=lambda _kind, _cmid: None,
             on_url=on_url,
@@ -114,10 +188,19 @@ class ThreadPane:
 
     # -- what it shows ---------------------------------------------------------------------
     def show(self, root: Message, replies: list[Message], *, more: bool = False) -> None:
-        """The thread rooted at `root`, with `replies` (oldest first)."""
-        self._draw(root.room, [root, *replies])
-        self.root_seq = root.seq
-        self.view.more = more
+        """The thread rooted at `root` with `replies`, oldest first: those held of it, or
+        the newest page of it fetched (`more`: older replies remain), merged into what
+        the pane holds of the same thread."""
+        same = self.rs is not None and self.room == root.room and self.root_seq == root.seq
+        held = self.replies if same and not self.view.around else []
+        floor = replies[0].seq if more and replies else 0
+        # Held replies older than the page are left out, to come back with their own
+        # page: what is held has no gap.
+        merged = _merge([m for m in held if m.seq >= floor], [root, *replies])
+        self._draw(root.room, merged)
+        self.root_seq = self.view.root = root.seq
+        self.older_than = floor if more and replies else None
+        self.view.more = self.older_than is not None
         title = self.state.room_title(root.room)
         self.title.configure(text="Thread")
         self.where.configure(text=f"in #{title}")
@@ -127,11 +210,42 @@ class ThreadPane:
         self.composer.set_placeholder("Reply in the thread")
         self.view.show(self.rs)
 
+    def _at_top(self) -> None:
+        """Scrolled to the top with nothing more held: the page before, if any."""
+        if self.older_than is not None and not self.view.loading and self.root_seq is not None:
+            self.set_loading(True)
+            self.on_older()
+
+    def set_loading(self, loading: bool) -> None:
+        self.view.loading = loading
+        if self.rs is not None and self.view.room_id == self.rs.id:
+            self.view._redraw_header(self.rs)
+
+    def add_older(self, root: Message, replies: list[Message], *, more: bool, before: int) -> bool:
+        """A page of replies just older than those held, fetched with `before` (the
+        `older_than` of then), merged in and drawn above them; False when it no longer
+        fits (another thread was opened, or this one shown anew, meanwhile)."""
+        rs = self.rs
+        if rs is None or self.root_seq != root.seq or self.room != root.room:
+            return False
+        if self.older_than != before:
+            return False
+        self.view.loading = False
+        page = [m for m in replies if m.seq < before]
+        for msg in _merge(list(rs.messages.values()), [root, *page]):
+            rs.messages[msg.seq] = msg
+        rs.seqs = sorted(rs.messages)
+        self.older_than = page[0].seq if more and page else None
+        self.view.more = self.older_than is not None
+        if not self.view.reveal_older(rs):
+            self.view._redraw_header(rs)
+        return True
+
     def show_around(self, room: str, messages: list[Message], seq: int) -> None:
         """A page of the room's history around message `seq` (too far back to load
         into the room's timeline), that message highlighted for a moment."""
         self._draw(room, messages)
-        self.root_seq = None
+        self.root_seq = self.view.root = self.older_than = None
         self.view.around = True
         self.title.configure(text="Around a message")
         self.where.configure(text=f"in #{self.state.room_title(room)}, further back")
@@ -149,7 +263,7 @@ class ThreadPane:
         rs.seqs = sorted(rs.messages)
         self.rs, self.room = rs, room_id
         self.view.state = _ThreadState(self.state, rs)  # type: ignore[assignment]
-        self.view.around = self.view.more = False
+        self.view.around = self.view.more = self.view.loading = False
 
     def flash(self, seq: int) -> None:
         """Bring message `seq` into view, highlighted for a moment."""
@@ -168,6 +282,8 @@ class ThreadPane:
         if msg.seq != self.root_seq and getattr(msg, "thread", None) != self.root_seq:
             return False
         new = msg.seq not in rs.messages
+        if new and self.older_than is not None and msg.seq < self.older_than:
+            return False  # comes with its page, so that what is held has no gap
         rs.messages[msg.seq] = msg
         if new:
             rs.seqs = sorted(rs.messages)
@@ -197,6 +313,21 @@ class ThreadPane:
         self.view.apply_theme(pal)
         conversation_tk.apply_theme(self.view.text, pal)
         self.composer.apply_theme(pal)
+
+
+def _merge(held: list[Message], fetched: list[Message]) -> list[Message]:
+    """`held` and `fetched` by seq, oldest first: of two copies of a message, the one
+    changed last (the higher `changed`; the fetched one when they are equal)."""
+    out = {m.seq: m for m in held}
+    for msg in fetched:
+        mine = out.get(msg.seq)
+        if mine is None or _changed(mine) <= _changed(msg):
+            out[msg.seq] = msg
+    return [out[seq] for seq in sorted(out)]
+
+
+def _changed(msg: Message) -> int:
+    return msg.changed if isinstance(msg.changed, int) else 0
 
 
 def _placeholder_room(room_id: str = "") -> Room:
