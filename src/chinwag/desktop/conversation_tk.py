@@ -8,8 +8,10 @@ import contextlib
 import tkinter as tk
 import tkinter.font as tkfont
 from collections.abc import Callable
+from tkinter import ttk
 from typing import Any, Protocol
 
+from chinwag.desktop.chip_keys import ChipKeys
 from chinwag.desktop.conversation import emoji_of_chip
 from chinwag.desktop.theme import Palette, tint
 
@@ -18,9 +20,14 @@ CLICKABLE = ("replyquote", "chip", "chip_add", "threadlink")
 
 class Timeline(Protocol):
     text: tk.Text
+    frame: ttk.Frame
     room_id: str | None
+    state: Any
+    #: Called after each redraw of the whole Text.
+    on_drawn: list[Callable[[], Any]]
 
     def seq_at(self, index: str) -> int | None: ...
+    def lines_of(self, seq: int) -> tuple[int, int] | None: ...
 
 
 def configure(text: tk.Text, fonts: dict[str, tkfont.Font]) -> None:
@@ -36,6 +43,7 @@ def configure(text: tk.Text, fonts: dict[str, tkfont.Font]) -> None:
     text.tag_configure("threadnew", font=small_bold)
     text.tag_configure("threadinfo", font=small)
     text.tag_configure("pinnote", font=small)
+    text.tag_configure("chip_focus", relief="solid", borderwidth=2, underline=True)
     text.tag_configure("jumped")
     text.tag_lower("jumped")
     for tag in CLICKABLE:
@@ -56,6 +64,8 @@ def apply_theme(text: tk.Text, pal: Palette) -> None:
     text.tag_configure("threadinfo", foreground=pal.muted)
     text.tag_configure("pinnote", foreground=pal.muted)
     text.tag_configure("jumped", background=pal.mention_bg)
+    text.tag_configure("chip_focus", background=tint(pal.accent, pal.bg, 0.32))
+    text.tag_raise("chip_focus")
 
 
 class Clicks:
@@ -81,6 +91,8 @@ class Clicks:
         )
         for tag in CLICKABLE:
             timeline.text.tag_bind(tag, "<ButtonRelease-1>", self._clicked(tag))
+        self.keys = ChipKeys(timeline, on_chip, on_add)
+        timeline.on_drawn.append(self.keys.refresh)
 
     def _clicked(self, tag: str) -> Callable[[Any], str]:
         return lambda event: self.click(tag, f"@{event.x},{event.y}", event.x_root, event.y_root)

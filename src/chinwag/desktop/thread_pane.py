@@ -116,6 +116,8 @@ class ThreadView(TimelineView):
         self.scroll_to_seq(anchor)
         if y:
             t.yview_scroll(-y, "pixels")
+        for hook in self.on_drawn:
+            hook()
         return True
 
     def _y_of(self, seq: int) -> int:

@@ -88,6 +88,8 @@ class TimelineView(Window):
         self._next_line = 2
         #: Whether the newest message held is drawn (the window reaches the end).
         self.newest_drawn = True
+        #: Called after each redraw of the whole Text (`show`) or of its first message.
+        self.on_drawn: list[Callable[[], Any]] = []
         self._make_fonts()
         self._make_tags()
 
@@ -238,6 +240,8 @@ class TimelineView(Window):
         else:
             t.yview_moveto(1.0)
         self.show_jump(rs.unseen_below if rs else 0)
+        for hook in self.on_drawn:
+            hook()
 
     def _runs(self, rs: RoomState, seqs: list[int], line: int, *, header: bool) -> list[Any]:
         """The runs of `seqs` (after `self._last`), recording where each one starts."""

@@ -66,6 +66,7 @@ class Window:
     #: Whether the view shows a message (a room's timeline: not a thread reply that was
     #: not also sent to the room).
     shown: Callable[[Message], bool]
+    on_drawn: list[Callable[[], Any]]
 
     def drawn(self) -> RoomState | None:
         """The run the view draws: the far-back one, or the room's held messages."""
@@ -131,6 +132,8 @@ class Window:
             self.scroll_to_seq(anchor)
         else:  # the view was among the messages dropped: stay at the top
             t.yview("1.0")
+        for hook in self.on_drawn:
+            hook()
         return True
 
     def _drop_newest(self, rs: RoomState, count: int) -> None:
