@@ -142,7 +142,7 @@ class UserActions(ConversationActions):
         if self.state.me is None:
             return
         items = [
-            Unsent(p.room, p.body, p.client_msg_id, p.ts)
+            Unsent(p.room, p.body, p.client_msg_id, p.ts, self.replying.get(p.client_msg_id))
             for rs in self.state.rooms.values()
             for p in rs.pending.values()
         ]
@@ -158,6 +158,8 @@ class UserActions(ConversationActions):
             if item.room not in self.state.rooms:
                 continue  # the user left the room meanwhile
             cmid = item.client_msg_id
+            if item.reply_to is not None:
+                self.replying[cmid] = item.reply_to  # quoted above it, and sent with it
             update.merge(self.state.add_pending(item.room, cmid, item.body, item.ts))
             self._queue(item.room, item.body, cmid)
         self._render(update)

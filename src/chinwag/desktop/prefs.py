@@ -5,7 +5,8 @@
   messages and @mentions only or for every message), and per account the newest seq
   read in each room (for unread counts at the next start) and the messages typed but
   not yet stored by the server when the app closed or the account logged out (sent at
-  its next login, with the same `client_msg_id`, so never twice);
+  its next login, with the same `client_msg_id`, so never twice, and quoting what they
+  replied to);
 - `session.json`: the session token, readable by the user only (mode 0600), removed at
   logout, so that the next start logs straight back in.
 """
@@ -43,12 +44,14 @@ class Session:
 
 @dataclasses.dataclass
 class Unsent:
-    """A message typed but not stored by the server yet, kept across runs."""
+    """A message typed but not stored by the server yet, kept across runs, with the seq
+    of the message of its room it replies to (None: none; absent in older files)."""
 
     room: str
     body: str
     client_msg_id: str
     ts: int
+    reply_to: int | None = None
 
 
 @dataclasses.dataclass
