@@ -112,3 +112,57 @@ def test_a_long_thread_pages_in_as_the_user_scrolls_up(
     pump(app.root, 0.05)
     top = text.get("@0,0", f"@0,{text.winfo_height()} lineend")
     assert "the long thread starts here" in top and "reply 000" in top
+
+
+def test_the_rooms_threads_listed_and_one_opened(
+    make_app: MakeApp,
+    chat_server: RestartableServer,
+    other: Callable[..., Client],
+    loop_thread: LoopThread,
+) -> None:
+    run = loop_thread.run
+    bob = other("bob")
+    far = run(bob.send("general", "the far back plan"))
+    run(bob.send("general", "an early reply", thread=far.seq))
+    for i in range(60):
+        run(bob.send("general", f"filler {i}"))
+    recent = run(bob.send("general", "the **recent** plan"))
+    run(bob.send("general", "first reply", thread=recent.seq))
+    run(bob.send("general", "second reply", thread=recent.seq))
+    app = make_app(chat_server.address)
+    log_in(app, "ada", create=True)
+    pump_until(app.root, lambda: recent.seq in app.state.rooms["general"].messages, what="root")
+    assert far.seq not in app.state.rooms["general"].messages  # far back: not loaded
+    main = app.main
+    assert main is not None
+
+    # From the room's ⋯ menu.
+    main.room_button.invoke()
+    menu = pump_until(app.root, lambda: app.menu_shown, what="the room menu")
+    try:
+        labels = [menu.entrycget(i, "label") for i in range(menu.index("end") + 1)
+                  if menu.type(i) == "command"]  # fmt: skip
+        assert "Threads…" in labels
+    finally:
+        menu.unpost()
+    dialog = app.threads_dialog("general")
+    tree = dialog.tree
+    pump_until(app.root, lambda: len(tree.get_children()) == 2, what="the list")
+    rows = [tree.item(iid)["values"] for iid in tree.get_children()]
+    assert [(r[0], r[1], r[3]) for r in rows] == [
+        ("bob: the recent plan", 2, 2),  # held: counted
+        ("bob: the far back plan", 1, "new"),  # not held: some unread
+    ]
+    assert str(rows[0][2]).startswith("Today ")
+    assert tree.item(str(recent.seq))["tags"] == ["unread"]
+    assert dialog.status.cget("text") == "2 threads, the most recently active first"
+
+    # Down, then Enter: the far back one opens in the thread pane, with its reply.
+    pump_until(app.root, lambda: app.root.focus_get() is tree, what="the list focused")
+    tree.event_generate("<Down>")
+    app.root.update()
+    tree.event_generate("<Return>")
+    pane = pump_until(app.root, lambda: main.thread, what="the thread pane")
+    pump_until(app.root, lambda: "an early reply" in pane_text(pane), what="its reply")
+    assert pane.root_seq == far.seq and "the far back plan" in pane_text(pane)
+    assert not dialog.top.winfo_exists()

@@ -309,6 +309,7 @@ class UserActions(ConversationActions):
         menu = tk.Menu(self.root, tearoff=False)
         me = self.state.me
         menu.add_command(label="Pinned messages…", command=lambda: self.pins_dialog(rs.id))
+        menu.add_command(label="Threads…", command=lambda: self.threads_dialog(rs.id))
         if rs.room.kind != "dm":
             menu.add_command(label="Invite someone…", command=lambda: self.invite_dialog(rs.id))
             owner = rs.room.owner and me and rs.room.owner.lower() == me.username.lower()
@@ -329,6 +330,7 @@ class UserActions(ConversationActions):
             menu.add_command(label="Leave the room", command=lambda: self.leave(rs.id))
         if rs.room.kind == "dm":
             menu.add_command(label="No other settings for direct messages", state="disabled")
+        self.menu_shown = menu
         popup(menu, x, y)
 
     def invite_dialog(self, room_id: str) -> PickDialog:

@@ -22,6 +22,7 @@ from chinwag.desktop.far import PAGE, FarActions
 from chinwag.desktop.main_window import popup
 from chinwag.desktop.pins import PinsDialog
 from chinwag.desktop.thread_pane import ThreadPane
+from chinwag.desktop.threads_list import ThreadsDialog
 from chinwag.protocol.events import MessageUpdated
 from chinwag.protocol.types import Message, PinRef, ReplyRef
 
@@ -241,18 +242,21 @@ class ConversationActions(FarActions, MessageActions):
         self._do(make, changed)
 
     # -- threads ---------------------------------------------------------------------------
-    def open_thread(self, room: str, seq: int) -> ThreadPane | None:
+    def open_thread(self, room: str, seq: int, known: Message | None = None) -> ThreadPane | None:
         """The thread of message `seq` (the one it starts, or the one it is in) beside
         the room: what is held of it at once, then its newest page of replies, fetched
-        (the older ones as the user scrolls up: `thread_older`)."""
+        (the older ones as the user scrolls up: `thread_older`). `known`: that message,
+        when the room's timeline may not hold it (a thread of the list, far back)."""
         rs = self.state.rooms.get(room)
         msg = self.held_message(room, seq)  # a far-back one's too
+        msg = msg or (known if known is not None and known.seq == seq else None)
         if msg is None or self.main is None:
             return None
         root = msg.thread if isinstance(msg.thread, int) else seq
         pane = self.main.open_thread_pane()
         held = rs.thread(root) if rs else []
         root_msg = self.held_message(room, root)
+        root_msg = root_msg or (msg if msg.seq == root else None)
         if root_msg is not None:
             pane.show(root_msg, held)
 
@@ -290,6 +294,21 @@ class ConversationActions(FarActions, MessageActions):
 
         page = thread_pane.PAGE
         self._do(lambda client: client.thread(room, root, before=before, limit=page), fetched)
+
+    def threads_dialog(self, room: str) -> ThreadsDialog:
+        """The room's threads: open one in the thread pane."""
+
+        def fetch(done: Callable[[Any, str | None], None]) -> None:
+            self._do(lambda client: client.threads(room, limit=200), done)
+
+        def go(root: Message) -> None:
+            if room != self.state.current:
+                self.select_room(room)
+            self.open_thread(room, root.seq, root)
+
+        dialog = ThreadsDialog(self.root, self.palette, self.state, room, fetch, go)
+        self.dialogs.append(dialog)
+        return dialog
 
     def send_in_thread(self, body: str, reply_to: int | None, in_room: bool) -> None:
         """A reply typed in the thread pane: to the thread (and the room, if asked)."""
