@@ -166,3 +166,31 @@ def test_the_rooms_threads_listed_and_one_opened(
     pump_until(app.root, lambda: "an early reply" in pane_text(pane), what="its reply")
     assert pane.root_seq == far.seq and "the far back plan" in pane_text(pane)
     assert not dialog.top.winfo_exists()
+
+
+def test_a_reply_in_a_thread_the_room_does_not_hold_leaves_the_app_going(
+    make_app: MakeApp,
+    chat_server: RestartableServer,
+    other: Callable[..., Client],
+    loop_thread: LoopThread,
+) -> None:
+    """A thread reply to a root far back reaches the room's timeline alone (no change
+    of a root it holds comes with it): nothing to draw, and the next message shows."""
+    run = loop_thread.run
+    bob = other("bob")
+    root = run(bob.send("general", "an old question"))
+    for i in range(60):
+        run(bob.send("general", f"filler {i}"))
+    app = make_app(chat_server.address)
+    log_in(app, "ada", create=True)
+    main = app.main
+    assert main is not None
+    text = main.timeline.text
+    pump_until(app.root, lambda: "filler 59" in text.get("1.0", "end"), what="the room")
+    assert root.seq not in app.state.rooms["general"].messages
+    late = run(bob.send("general", "a late answer", thread=root.seq))
+    pump_until(app.root, lambda: late.seq in app.state.rooms["general"].messages, what="it")
+    pump(app.root, 0.2)
+    run(bob.send("general", "and in the room"))
+    pump_until(app.root, lambda: "and in the room" in text.get("1.0", "end"), what="the next")
+    assert "a late answer" not in text.get("1.0", "end")

@@ -293,8 +293,8 @@ class TimelineView(Window):
             return
         t = self.text
         t.configure(state="normal")
-        if appended:
-            args = self._runs(rs, appended, self._confirmed_line(), header=False)
+        args = self._runs(rs, appended, self._confirmed_line(), header=False) if appended else []
+        if args:  # none when all are thread replies the room does not show
             t.insert("confirmed", *args)
             self._place_thumbs()
         if change.pending or change.appended:
