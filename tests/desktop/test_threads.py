@@ -194,3 +194,55 @@ def test_a_reply_in_a_thread_the_room_does_not_hold_leaves_the_app_going(
     run(bob.send("general", "and in the room"))
     pump_until(app.root, lambda: "and in the room" in text.get("1.0", "end"), what="the next")
     assert "a late answer" not in text.get("1.0", "end")
+
+
+def test_a_reply_of_the_thread_quoted_in_its_box_though_the_room_lacks_it(
+    make_app: MakeApp,
+    chat_server: RestartableServer,
+    other: Callable[..., Client],
+    loop_thread: LoopThread,
+) -> None:
+    run = loop_thread.run
+    bob = other("bob")
+    root = run(bob.send("general", "who brings what?"))
+    drinks = run(bob.send("general", "drinks", thread=root.seq))
+    for i in range(60):  # the room's timeline loads neither the root nor the reply
+        run(bob.send("general", f"filler {i}"))
+    app = make_app(chat_server.address)
+    log_in(app, "ada", create=True)
+    pump_until(app.root, lambda: app.state.rooms["general"].seqs, what="the room")
+    assert drinks.seq not in app.state.rooms["general"].messages
+    main = app.main
+    assert main is not None
+    pane = app.open_thread("general", root.seq, root)
+    assert pane is not None
+    pump_until(app.root, lambda: "drinks" in pane_text(pane), what="the reply")
+
+    # Right-click on the reply in the pane: Reply quotes it in the thread's box.
+    text = pane.view.text
+    lines = pane.view.lines_of(drinks.seq)
+    assert lines is not None
+    text.see(f"{lines[1] - 1}.0")
+    app.root.update()
+    x, y, _w, h = text.bbox(f"{lines[1] - 1}.0")
+    text.event_generate("<Button-3>", x=x + 2, y=y + h // 2)
+    menu = pump_until(app.root, lambda: app.menu_shown, what="its menu")
+    try:
+        labels = [menu.entrycget(i, "label") for i in range(menu.index("end") + 1)
+                  if menu.type(i) == "command"]  # fmt: skip
+        menu.invoke(labels.index("Reply"))
+    finally:
+        menu.unpost()
+    app.root.update()
+    assert pane.composer.reply_seq == drinks.seq and main.composer.reply_seq is None
+    assert pane.composer.reply_label.cget("text") == "Replying to bob: drinks"
+    pane.composer.text.insert("end", "cold ones please")
+    pane.composer.text.event_generate("<Return>")
+    pump_until(app.root, lambda: "↪ bob: drinks" in pane_text(pane), what="the quote")
+    stored = run(bob.history("general", limit=5)).messages
+    [mine] = [m for m in stored if m.body == "cold ones please"]
+    assert (mine.thread, mine.reply_to.seq) == (root.seq, drinks.seq)
+
+    # A reaction to that reply (which only the pane holds) shows there, live.
+    run(bob.react("general", drinks.seq, "👍"))
+    pump_until(app.root, lambda: "\u2009👍 1\u2009" in pane_text(pane), what="bob's 👍")

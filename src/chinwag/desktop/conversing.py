@@ -23,7 +23,7 @@ from chinwag.desktop.main_window import popup
 from chinwag.desktop.pins import PinsDialog
 from chinwag.desktop.thread_pane import ThreadPane
 from chinwag.desktop.threads_list import ThreadsDialog
-from chinwag.protocol.events import MessageUpdated
+from chinwag.protocol.events import MessageDeleted, MessageEdited, MessageUpdated
 from chinwag.protocol.types import Message, PinRef, ReplyRef
 
 #: How long a message jumped to stays highlighted.
@@ -34,8 +34,6 @@ class ConversationActions(FarActions, MessageActions):
     #: How many pages of older history a jump fetches to reach a message before
     #: showing it in a far-back run instead (far.py).
     jump_pages = 5
-    #: The last menu shown (from a click or the keyboard).
-    menu_shown: tk.Menu | None = None
     show_notice: Callable[[str], None]
     #: The rooms whose threads were asked for in this session.
     threads_asked: set[str]
@@ -64,7 +62,8 @@ class ConversationActions(FarActions, MessageActions):
 
     # -- replying --------------------------------------------------------------------------
     def reply_to(self, room: str, seq: int) -> bool:
-        """The next message sent replies to message `seq` of the room on screen."""
+        """The next message sent replies to message `seq` of the room on screen (or, a
+        message of the thread open, in the thread's own box)."""
         msg = self.held_message(room, seq)
         if msg is None or msg.kind != "text" or msg.deleted or self.main is None:
             return False
@@ -234,6 +233,7 @@ class ConversationActions(FarActions, MessageActions):
         def changed(msg: Message | None, error: str | None) -> None:
             if msg is not None:
                 self._render(self.apply_event(MessageUpdated(message=msg)))
+                self.thread_event(MessageUpdated(message=msg))
             if done is not None:
                 done(error)
             elif error is not None:
@@ -346,6 +346,20 @@ class ConversationActions(FarActions, MessageActions):
                 fresh = fresh or held is None
         if fresh and self.state.focused:
             self.thread_seen()
+
+    def thread_event(self, event: Any) -> None:
+        """An edit, deletion or other change of a message the thread pane holds but the
+        room's timeline does not (a reply of an older page): the pane's copy follows.
+        (Those the room holds reach the pane through `sync_thread`.)"""
+        pane = self.main.thread if self.main is not None else None
+        if not isinstance(event, MessageEdited | MessageUpdated | MessageDeleted):
+            return
+        room = event.room if isinstance(event, MessageDeleted) else event.message.room
+        seq = event.seq if isinstance(event, MessageDeleted) else event.message.seq
+        rs = self.state.rooms.get(room)
+        if pane is None or pane.room != room or (rs is not None and seq in rs.messages):
+            return
+        pane.change(event)
 
     def ensure_threads(self, room: str) -> None:
         """Once a session, when a room is first shown: its threads and the user's read

@@ -13,7 +13,7 @@ from __future__ import annotations
 import tkinter as tk
 from collections.abc import Awaitable, Callable
 from tkinter import ttk
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chinwag.client import Client
 from chinwag.client.model import Update
@@ -130,23 +130,33 @@ class MessageActions:
     main: MainWindow | None
     palette: Palette
     dialogs: list[Any]
+    #: The last menu shown (from a click or the keyboard).
+    menu_shown: tk.Menu | None = None
 
-    def _render(self, update: Update) -> None:
-        raise NotImplementedError
+    if TYPE_CHECKING:
+
+        def _render(self, update: Update) -> None: ...
+
+        def _do(
+            self, make: Callable[[Client], Awaitable[Any]], done: Callable[[Any, str | None], None]
+        ) -> None: ...
+
+        def held_message(self, room: str, seq: int) -> Message | None: ...
 
     def apply_event(self, event: Any) -> Update:
         """Apply an event to the state (and to what else shows messages: far.py)."""
         return self.state.apply(event)
 
-    def _do(
-        self, make: Callable[[Client], Awaitable[Any]], done: Callable[[Any, str | None], None]
-    ) -> None:
-        raise NotImplementedError
-
     # -- who may do what -------------------------------------------------------------------
-    def _message(self, room: str, seq: int) -> Message | None:
+    def _held(self, room: str, seq: int) -> Message | None:
+        """Message `seq` of `room`, held by the room's timeline or the thread pane."""
+        if self.main is not None:
+            return self.main.held(room, seq)
         rs = self.state.rooms.get(room)
-        msg = rs.messages.get(seq) if rs else None
+        return rs.messages.get(seq) if rs else None
+
+    def _message(self, room: str, seq: int) -> Message | None:
+        msg = self.held_message(room, seq)
         return msg if msg is not None and msg.kind == "text" and not msg.deleted else None
 
     def may_edit(self, msg: Message) -> bool:
@@ -167,6 +177,7 @@ class MessageActions:
         menu = self.build_message_menu(room, seq)
         if menu.index("end") is None:
             return
+        self.menu_shown = menu
         timeline = self.main.timeline if self.main is not None else None
         if timeline is not None:
             timeline.pick(seq)

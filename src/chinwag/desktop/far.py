@@ -120,6 +120,8 @@ class FarActions:
 
         def _flash(self, room: str, seq: int) -> None: ...
 
+        def _held(self, room: str, seq: int) -> Message | None: ...
+
     @property
     def far(self) -> FarRun | None:
         """The far-back run the timeline shows, if any."""
@@ -135,9 +137,9 @@ class FarActions:
         return update
 
     def held_message(self, room: str, seq: int) -> Message | None:
-        """Message `seq` of `room` as held: by the room, or by the far-back run shown."""
-        rs = self.state.rooms.get(room)
-        msg = rs.messages.get(seq) if rs is not None else None
+        """Message `seq` of `room` as held: by the room, the thread pane, or the
+        far-back run shown."""
+        msg = self._held(room, seq)  # the room's, or the thread pane's
         far = self.far
         if msg is None and far is not None and far.room == room:
             msg = far.rs.messages.get(seq)

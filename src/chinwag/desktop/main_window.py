@@ -366,9 +366,13 @@ class MainWindow:
         return "break"
 
     def held(self, room: str, seq: int) -> Message | None:
-        """Message `seq` of `room`, if held (a quote shows it as it now is)."""
-        rs = self.state.rooms.get(room)
-        return rs.messages.get(seq) if rs is not None else None
+        """Message `seq` of `room`, if held (a quote shows it as it now is): by the
+        room's timeline, else by the thread pane (a reply of a page further back)."""
+        rs, pane = self.state.rooms.get(room), self.thread
+        msg = rs.messages.get(seq) if rs is not None else None
+        if msg is None and pane is not None and pane.rs is not None and pane.room == room:
+            msg = pane.rs.messages.get(seq)
+        return msg
 
     def thread_unread(self, room: str, root: int) -> int:
         """How many replies of a thread the user has not read (others' replies after

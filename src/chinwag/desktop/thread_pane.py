@@ -21,6 +21,8 @@ from collections.abc import Callable
 from tkinter import ttk
 from typing import Any
 
+from msgspec import UNSET, structs
+
 from chinwag.client.model import RoomState, TimelineChange
 from chinwag.client.state import ChatState
 from chinwag.desktop import boot, conversation_tk, window
@@ -28,6 +30,7 @@ from chinwag.desktop.composer import Composer
 from chinwag.desktop.rows import Run
 from chinwag.desktop.theme import Palette
 from chinwag.desktop.timeline import TimelineView
+from chinwag.protocol.events import MessageDeleted, MessageEdited, MessageUpdated
 from chinwag.protocol.types import Message, ReplyRef, Room
 
 #: (body, the seq it replies to or None, also to the room)
@@ -294,6 +297,20 @@ class ThreadPane:
         else:
             self.view.show(rs, keep_view=not self.view.at_bottom)
         return True
+
+    def change(self, event: MessageEdited | MessageUpdated | MessageDeleted) -> None:
+        """An edit, a deletion or another change (reactions, a pin) of a message held
+        here: its copy follows, as the room's does (client/changes.py)."""
+        rs = self.rs
+        seq = event.seq if isinstance(event, MessageDeleted) else event.message.seq
+        held = rs.messages.get(seq) if rs is not None else None
+        if held is None:
+            return
+        if isinstance(event, MessageDeleted):
+            if not held.deleted:  # its reactions go with its text, as on the server
+                self.put(structs.replace(held, deleted=True, body="", reactions=UNSET))
+        elif _changed(event.message) >= _changed(held) and not held.deleted:
+            self.put(event.message)
 
     def quoted(self, room: str, seq: int) -> None:
         """A click on a quote in the thread: its original, highlighted, when it is here."""
