@@ -69,6 +69,7 @@ def test_an_unsent_reply_keeps_its_quote_across_a_restart(
     # The next start sends it, quoting pizza again, and the server stores the reply.
     run(chat_server.start())
     again = make_app(chat_server.address, config)  # the saved token logs straight back in
+    pump_until(again.root, lambda: bob.status == Status.CONNECTED, what="bob back")
     rs = pump_until(again.root, lambda: again.state.rooms.get("general"), what="the room")
     pump_until(again.root, lambda: not rs.pending and rs.seqs, what="stored")
     mine = next(m for m in rs.messages.values() if m.body == "yes, with drinks")
@@ -85,3 +86,79 @@ def test_an_older_file_without_quotes_still_loads(tmp_path: Path) -> None:
     prefs.save()
     [item] = Prefs.load(tmp_path).take_unsent("h", "ada")
     assert (item.body, item.reply_to) == ("hi", None)
+
+
+def test_a_reply_typed_and_not_sent_is_in_the_box_again_at_the_next_start(
+    make_app: MakeApp,
+    chat_server: RestartableServer,
+    other: Callable[..., Client],
+    loop_thread: LoopThread,
+    tmp_path: Path,
+) -> None:
+    run = loop_thread.run
+    config = tmp_path / "draft"
+    app = make_app(chat_server.address, config)
+    log_in(app, "ada", create=True)
+    bob = other("bob")
+    pizza = run(bob.send("general", "pizza at 8?"))
+    pump_until(app.root, lambda: "pizza at 8?" in timeline(app).get("1.0", "end"))
+    main = app.main
+    assert main is not None
+    assert app.reply_to("general", pizza.seq)
+    main.composer.text.insert("end", "yes, with drinks")
+    app.root.update()
+    app.close()  # not sent
+    assert Prefs.load(config).drafts["ada@" + chat_server.address]["general"] == {
+        "text": "yes, with drinks",
+        "reply_to": pizza.seq,
+        "quote": "Replying to bob: pizza at 8?",
+    }
+
+    again = make_app(chat_server.address, config)  # the saved token logs straight back in
+    assert again.main is not None
+    box = again.main.composer
+    pump_until(again.root, lambda: box.value() == "yes, with drinks", what="the draft")
+    assert box.reply_seq == pizza.seq and box.reply_bar.winfo_ismapped()
+    assert box.reply_label.cget("text") == "Replying to bob: pizza at 8?"
+    box.text.focus_set()
+    box.text.event_generate("<Return>")
+    rs = again.state.rooms["general"]
+    pump_until(again.root, lambda: any(m.body == "yes, with drinks" for m in rs.messages.values()))
+    stored = run(bob.history("general", limit=5)).messages
+    [reply] = [m for m in stored if m.body == "yes, with drinks"]
+    assert reply.reply_to.seq == pizza.seq
+    again.close()
+    assert Prefs.load(config).drafts == {}  # sent: nothing kept
+
+
+def test_each_room_keeps_its_own_draft_and_quote(
+    make_app: MakeApp,
+    chat_server: RestartableServer,
+    other: Callable[..., Client],
+    loop_thread: LoopThread,
+) -> None:
+    run = loop_thread.run
+    app = make_app(chat_server.address)
+    log_in(app, "ada", create=True)
+    bob = other("bob")
+    run(bob.create_room("Lunch"))
+    pizza = run(bob.send("general", "pizza at 8?"))
+    app.network.call(lambda client: client.join("lunch"))
+    pump_until(app.root, lambda: "lunch" in app.state.rooms, what="the room")
+    pump_until(app.root, lambda: "pizza at 8?" in timeline(app).get("1.0", "end"))
+    main = app.main
+    assert main is not None
+    box = main.composer
+    assert app.reply_to("general", pizza.seq)
+    box.text.insert("end", "yes")
+    app.select_room("lunch")
+    app.root.update()
+    # Another room's box: empty, and no quote of a seq that is another message here.
+    assert box.value() == "" and box.reply_seq is None and not box.reply_bar.winfo_ismapped()
+    box.text.insert("end", "half typed")
+    app.select_room("general")
+    app.root.update()
+    assert box.value() == "yes" and box.reply_seq == pizza.seq
+    app.select_room("lunch")
+    app.root.update()
+    assert box.value() == "half typed" and box.reply_seq is None

@@ -27,7 +27,7 @@ from chinwag.desktop.dialogs import (
 )
 from chinwag.desktop.main_window import MainWindow, popup
 from chinwag.desktop.network import Network
-from chinwag.desktop.prefs import Prefs, Unsent
+from chinwag.desktop.prefs import Draft, Prefs, Unsent
 from chinwag.desktop.sanctions import SanctionsDialog
 from chinwag.desktop.search import LIMIT, SearchDialog, Searched
 from chinwag.desktop.settings import SettingsDialog
@@ -51,6 +51,10 @@ class UserActions(ConversationActions):
     menu_shown: tk.Menu | None = None
     #: The message each send in progress replies to, by its client_msg_id.
     replying: dict[str, int]
+    #: What was typed in the message box of each room not on screen, and not sent.
+    drafts: dict[str, Draft]
+    #: The room whose message the box holds (None: none yet).
+    box_room: str | None
     root: Any
     state: ChatState
     network: Network
@@ -137,10 +141,33 @@ class UserActions(ConversationActions):
 
         self.network.call(queue, done)
 
+    def room_shown(self, room: str | None) -> None:
+        """Another room on screen (chosen, or the one left replaced): the message box
+        keeps what was typed for the room before, and shows the new room's draft; a
+        quote never follows into another room, where its seq is another message."""
+        if room == self.box_room:
+            return
+        if self.box_room is not None:
+            self._keep_draft(self.box_room)
+        self.box_room = room
+        if self.main is not None:
+            self.main.composer.set_draft(self.drafts.pop(room, None) if room else None)
+
+    def _keep_draft(self, room: str) -> None:
+        draft = self.main.composer.draft() if self.main is not None else None
+        if draft is not None:
+            self.drafts[room] = draft
+        else:
+            self.drafts.pop(room, None)
+
     def save_unsent(self) -> None:
-        """Keep what the server has not stored yet for this account's next session."""
+        """Keep what the server has not stored yet for this account's next session, and
+        what was typed in each room's box and not sent."""
         if self.state.me is None:
             return
+        if self.box_room is not None:
+            self._keep_draft(self.box_room)
+        self.prefs.set_drafts(self.server, self.state.me.username, self.drafts)
         items = [
             Unsent(p.room, p.body, p.client_msg_id, p.ts, self.replying.get(p.client_msg_id))
             for rs in self.state.rooms.values()
@@ -149,9 +176,15 @@ class UserActions(ConversationActions):
         self.prefs.set_unsent(self.server, self.state.me.username, items)
 
     def restore_unsent(self) -> None:
-        """Send again, with their ids, the messages a former session left unsent."""
+        """Send again, with their ids, the messages a former session left unsent; put
+        back what was typed and not sent (in the box of the room on screen)."""
         if self.state.me is None:
             return
+        kept = self.prefs.take_drafts(self.server, self.state.me.username)
+        self.drafts.update({room: d for room, d in kept.items() if room in self.state.rooms})
+        room = self.box_room
+        if self.main is not None and room in self.drafts and self.main.composer.draft() is None:
+            self.main.composer.set_draft(self.drafts.pop(room))
         items = self.prefs.take_unsent(self.server, self.state.me.username)
         update = Update()
         for item in items:

@@ -28,7 +28,7 @@ from chinwag.desktop.main_window import MainWindow
 from chinwag.desktop.mentions import worth_telling
 from chinwag.desktop.network import EventItem, Network, ResultItem
 from chinwag.desktop.notify import Notifier
-from chinwag.desktop.prefs import Prefs, Session
+from chinwag.desktop.prefs import Draft, Prefs, Session
 from chinwag.desktop.rows import bidi_as_text
 from chinwag.desktop.theme import Palette, palette_for, theme_name
 from chinwag.desktop.uploads import FileActions, Upload
@@ -76,6 +76,8 @@ class DesktopApp(UserActions, FileActions):
         self.state = ChatState()
         self.threads_asked: set[str] = set()
         self.replying: dict[str, int] = {}
+        self.drafts: dict[str, Draft] = {}
+        self.box_room: str | None = None
         self.generation = 0
         self.server = prefs.server
         self.login_view: LoginView | None = None
@@ -217,6 +219,7 @@ class DesktopApp(UserActions, FileActions):
         self.server = server
         self.state = ChatState(read_marks=self.prefs.marks_for(server, username))
         self.threads_asked = set()
+        self.drafts, self.box_room = {}, None
         self.generation = self.network.new_client(server)
         self._unsent_due = True
 

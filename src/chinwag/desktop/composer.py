@@ -17,6 +17,7 @@ from chinwag.client.wording import plural
 from chinwag.core.emojis import emojize
 from chinwag.desktop import boot
 from chinwag.desktop.completion import Completer
+from chinwag.desktop.prefs import Draft
 from chinwag.desktop.theme import Palette
 from chinwag.desktop.wording import typing_sentence
 
@@ -207,16 +208,37 @@ class Composer:
         return None
 
     # -- replying --------------------------------------------------------------------------
-    def set_reply(self, seq: int, sentence: str) -> None:
+    def set_reply(self, seq: int, sentence: str, *, focus: bool = True) -> None:
         """The message typed next replies to message `seq` ("Replying to Bob: …")."""
         self.reply_seq = seq
         self.reply_label.configure(text=sentence)
         self.reply_bar.grid(row=1, column=0, columnspan=4, sticky="ew", pady=(0, 4))
-        self.text.focus_set()
+        if focus:
+            self.text.focus_set()
 
     def cancel_reply(self) -> None:
         self.reply_seq = None
         self.reply_bar.grid_remove()
+
+    # -- drafts ----------------------------------------------------------------------------
+    def draft(self) -> Draft | None:
+        """What is typed and not sent, with the message it replies to (None: nothing)."""
+        text, seq = self.value(), self.reply_seq
+        if not text.strip() and seq is None:
+            return None
+        quote = str(self.reply_label.cget("text")) if seq is not None else ""
+        return Draft(text=text, reply_to=seq, quote=quote)
+
+    def set_draft(self, draft: Draft | None) -> None:
+        """Put `draft` in the box (None: empty it), leaving the keyboard where it is."""
+        self.clear()
+        self.cancel_reply()
+        if draft is None:
+            return
+        self.text.insert("1.0", draft.text)
+        self._changed()
+        if draft.reply_to is not None:
+            self.set_reply(draft.reply_to, draft.quote, focus=False)
 
     def _on_shift_return(self, _event: Any) -> str:
         self.text.insert("insert", "\n")

@@ -6,7 +6,8 @@
   read in each room (for unread counts at the next start) and the messages typed but
   not yet stored by the server when the app closed or the account logged out (sent at
   its next login, with the same `client_msg_id`, so never twice, and quoting what they
-  replied to);
+  replied to), and per room what was typed in the message box and not sent (with the
+  message it replies to);
 - `session.json`: the session token, readable by the user only (mode 0600), removed at
   logout, so that the next start logs straight back in.
 """
@@ -55,6 +56,17 @@ class Unsent:
 
 
 @dataclasses.dataclass
+class Draft:
+    """What was typed in a room's message box and not sent, kept when another room is
+    shown and across runs: the text, and the message it replies to (its seq and the
+    "Replying to …" sentence shown above the box)."""
+
+    text: str
+    reply_to: int | None = None
+    quote: str = ""
+
+
+@dataclasses.dataclass
 class Prefs:
     directory: Path = dataclasses.field(default_factory=default_config_dir)
     server: str = DEFAULT_SERVER
@@ -66,6 +78,7 @@ class Prefs:
     geometry: str = ""
     read_marks: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
     unsent: dict[str, list[dict[str, Any]]] = dataclasses.field(default_factory=dict)
+    drafts: dict[str, dict[str, dict[str, Any]]] = dataclasses.field(default_factory=dict)
 
     _SAVED = (
         "server",
@@ -77,6 +90,7 @@ class Prefs:
         "geometry",
         "read_marks",
         "unsent",
+        "drafts",
     )
 
     @classmethod
@@ -147,6 +161,21 @@ class Prefs:
         except msgspec.ValidationError:  # a hand-edited or older file: nothing to send
             return []
         return sorted(items, key=lambda item: item.ts)
+
+    def set_drafts(self, server: str, username: str, drafts: dict[str, Draft]) -> None:
+        key = self.account_key(server, username)
+        if drafts:
+            self.drafts[key] = {room: dataclasses.asdict(d) for room, d in drafts.items()}
+        else:
+            self.drafts.pop(key, None)
+
+    def take_drafts(self, server: str, username: str) -> dict[str, Draft]:
+        """The account's drafts by room, forgotten here."""
+        saved = self.drafts.pop(self.account_key(server, username), {})
+        try:
+            return msgspec.convert(saved, dict[str, Draft])
+        except msgspec.ValidationError:  # a hand-edited file: no draft
+            return {}
 
 
 def _read_json(path: Path) -> dict[str, Any]:
