@@ -148,7 +148,10 @@ class ChipKeys:
         Tk's own traversal goes on) past the last one."""
         chips = self.chips_in_view()
         keys = [self.key_of(*chip) for chip in chips]
-        i = keys.index(self.focused) + step if self.focused in keys else -1
+        if self.focused in keys:
+            i = keys.index(self.focused) + step
+        else:  # scrolled out of view meanwhile: from the first (or last) in view
+            i = 0 if step > 0 else len(keys) - 1
         if 0 <= i < len(keys):
             self.focused = keys[i]
             self.refresh()
@@ -189,6 +192,14 @@ class ChipKeys:
         text.tag_add("chip_focus", *chip)
         self._show(chip)
 
+    def follow(self) -> None:
+        """The view moved: the description goes with the focused chip, or hides while
+        the chip is out of view (the focus stays on it)."""
+        if self.focused is None or self.timeline.text.focus_get() is not self.timeline.text:
+            return
+        chip = self._find(self.focused)
+        self._show(chip)
+
     def _unmark(self) -> None:
         self.timeline.text.tag_remove("chip_focus", "1.0", "end")
         self._show(None)
@@ -212,7 +223,8 @@ class ChipKeys:
         return f"{who} reacted with {emoji} · Space or Enter: {act}"
 
     def _show(self, chip: tuple[str, str] | None, key: tuple[int, str] | None = None) -> None:
-        """The description under `chip` (None: hidden)."""
+        """The description of `chip` (None: hidden): after the last chip of its line,
+        where it hides no message, else under it."""
         key = key or self.focused
         text = self.timeline.text
         box = text.bbox(chip[0]) if chip is not None else None
@@ -221,7 +233,17 @@ class ChipKeys:
             return
         self.tip.configure(text=self.describe(key))
         x, y, _w, h = box
-        self.tip.place(in_=text, x=max(0, x - 4), y=y + h + 3)
+        # In the frame the tip belongs to (where the Text's own padding does not count,
+        # as it would with `place(in_=text)`).
+        dx, dy = text.winfo_x(), text.winfo_y()
+        last = text.bbox(f"{chip[0]} lineend - 1c")
+        right = last[0] + last[2] + 12 if last is not None else None
+        line = text.dlineinfo(chip[0])  # the chips' small text sits low in their line
+        if right is not None and right + self.tip.winfo_reqwidth() < text.winfo_width():
+            middle = line[1] + line[3] // 2 if line is not None else y + h // 2
+            self.tip.place(x=dx + right, y=dy + middle, anchor="w")
+        else:
+            self.tip.place(x=dx + max(0, x - 4), y=dy + y + h + 3, anchor="nw")
         self.tip.lift()
 
     def _hover(self, event: Any) -> None:

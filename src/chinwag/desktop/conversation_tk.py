@@ -25,6 +25,7 @@ class Timeline(Protocol):
     state: Any
     #: Called after each redraw of the whole Text.
     on_drawn: list[Callable[[], Any]]
+    on_moved: list[Callable[[], Any]]
 
     def seq_at(self, index: str) -> int | None: ...
     def lines_of(self, seq: int) -> tuple[int, int] | None: ...
@@ -93,6 +94,7 @@ class Clicks:
             timeline.text.tag_bind(tag, "<ButtonRelease-1>", self._clicked(tag))
         self.keys = ChipKeys(timeline, on_chip, on_add)
         timeline.on_drawn.append(self.keys.refresh)
+        timeline.on_moved.append(self.keys.follow)
 
     def _clicked(self, tag: str) -> Callable[[Any], str]:
         return lambda event: self.click(tag, f"@{event.x},{event.y}", event.x_root, event.y_root)

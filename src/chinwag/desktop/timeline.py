@@ -90,6 +90,8 @@ class TimelineView(Window):
         self.newest_drawn = True
         #: Called after each redraw of the whole Text (`show`) or of its first message.
         self.on_drawn: list[Callable[[], Any]] = []
+        #: Called whenever the view moves (scrolled, or its text changed).
+        self.on_moved: list[Callable[[], Any]] = []
         self._make_fonts()
         self._make_tags()
 

@@ -67,6 +67,8 @@ class Window:
     #: not also sent to the room).
     shown: Callable[[Message], bool]
     on_drawn: list[Callable[[], Any]]
+    #: Called whenever the view moves (scrolled, or its text changed).
+    on_moved: list[Callable[[], Any]]
 
     def drawn(self) -> RoomState | None:
         """The run the view draws: the far-back one, or the room's held messages."""
@@ -207,6 +209,8 @@ class Window:
     # -- scrolling -------------------------------------------------------------------------
     def _on_scroll(self, first: str, last: str) -> None:
         self.scrollbar.set(first, last)
+        for hook in self.on_moved:
+            hook()
         if float(first) <= 0.0 and float(last) >= 1.0:
             self.scrollbar.grid_remove()
         else:
