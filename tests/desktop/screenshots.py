@@ -7,8 +7,9 @@ days (the server's clock is set back while seeding, so that there is a "Yesterda
 then drives the real app under its own Xvfb and captures its windows with ImageMagick's
 `import`: the login window, the main window in the light and dark themes, the
 settings dialog, the search dialog with results, and messages whose bidi controls are
-drawn as tags; then formatted messages, reactions, a thread beside the room and the
-emoji picker (`--only conversations`: just those). Emoji are drawn with the system's
+drawn as tags; then formatted messages, reactions (and a chip focused by keyboard), a
+thread beside the room, the room's threads and the emoji picker (`--only
+conversations`: just those). Emoji are drawn with the system's
 emoji font, if it has one (see desktop/emoji.py).
 """
 
@@ -424,6 +425,18 @@ def shoot_conversations(
         pump(root, 0.5)
         capture(root, out / "desktop-reactions.png")
 
+        # The same by keyboard: Tab to a chip, outlined and described.
+        root.focus_force()
+        text.focus_set()
+        keys = main.clicks.keys
+        until(root, lambda: root.focus_get() is text, 10, "the timeline focused")
+        keys.focused = (checklist, "👍")  # as after Shift+Tab from the next chip
+        keys.refresh()
+        until(root, lambda: keys.tip.winfo_ismapped(), 10, "a focused chip")
+        pump(root, 0.5)
+        capture(root, out / "desktop-reaction-keys.png")
+        main.composer.text.focus_set()
+
         # A thread beside the room, with its own box and "Also send to #LAN Party".
         root_msg = loop.run(people["cy"].send(lan, "who brings which game?"))
         for who, body in (("bob", "I'll bring **Quake** and the LAN cables"),
@@ -440,6 +453,13 @@ def shoot_conversations(
         pump(root, 0.5)
         capture(root, out / "desktop-thread.png")
         main.close_thread_pane()
+
+        # The room's threads (⋯ → Threads…), the most recently active first.
+        threads = app.threads_dialog(lan)
+        until(root, lambda: threads.tree.get_children(), 10, "the threads")
+        pump(root, 0.5)
+        capture_screen(root, out / "desktop-threads.png")
+        threads.close()
 
         # The emoji picker, narrowed by a search, above the message box.
         main.composer.text.focus_set()
