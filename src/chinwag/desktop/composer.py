@@ -230,14 +230,17 @@ class Composer:
         return Draft(text=text, reply_to=seq, quote=quote)
 
     def set_draft(self, draft: Draft | None) -> None:
-        """Put `draft` in the box (None: empty it), leaving the keyboard where it is."""
+        """Put `draft` in the box (None: empty it), leaving the keyboard where it is;
+        also while the box takes no typing (muted in the room before or this one)."""
+        state = self.text.cget("state")
+        self.text.configure(state="normal")
         self.clear()
         self.cancel_reply()
-        if draft is None:
-            return
-        self.text.insert("1.0", draft.text)
-        self._changed()
-        if draft.reply_to is not None:
+        if draft is not None:
+            self.text.insert("1.0", draft.text)
+            self._changed()
+        self.text.configure(state=state)
+        if draft is not None and draft.reply_to is not None:
             self.set_reply(draft.reply_to, draft.quote, focus=False)
 
     def _on_shift_return(self, _event: Any) -> str:
