@@ -115,3 +115,19 @@ def test_no_tab_stop_in_a_timeline_without_chips(
     app.root.update()
     seen = [press(app.root, "<Tab>") for _ in range(30)]
     assert main.timeline.text not in seen
+
+
+def test_who_reacted_in_words() -> None:
+    from chinwag.desktop.chip_keys import who_reacted
+    from chinwag.protocol.types import Reaction
+
+    def who(users: list[str], count: int | None = None) -> str:
+        reaction = Reaction(emoji="👍", count=count or len(users), users=users)
+        return who_reacted(reaction, str.title, lambda u: u == "ada")
+
+    assert who(["bob"]) == "Bob"
+    assert who(["bob", "ada"]) == "Bob and you"
+    assert who(["bob", "cy", "ada"]) == "Bob, Cy and you"
+    names = [f"u{i}" for i in range(50)]
+    assert who(names, 70) == "U0, U1, U2, U3, U4, U5, U6, U7 and 62 more"
+    assert who([], 3) == "3 people"

@@ -43,12 +43,14 @@ def who_reacted(
 ) -> str:
     """ "Bob, you and 3 more": the users listed first, by name ("you" for oneself)."""
     names = ["you" if is_me(u) else name_of(u) for u in reaction.users]
+    if not names:
+        return f"{reaction.count} {'person' if reaction.count == 1 else 'people'}"
     more = reaction.count - min(NAMES, len(names))
     if more > 0:
         return f"{', '.join(names[:NAMES])} and {more} more"
     if len(names) > 1:
         return f"{', '.join(names[:-1])} and {names[-1]}"
-    return names[0] if names else "nobody"
+    return names[0]
 
 
 class ChipKeys:
