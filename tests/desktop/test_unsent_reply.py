@@ -162,3 +162,33 @@ def test_each_room_keeps_its_own_draft_and_quote(
     app.select_room("lunch")
     app.root.update()
     assert box.value() == "half typed" and box.reply_seq is None
+
+
+def test_a_draft_is_not_stuck_in_the_box_of_a_room_where_one_is_muted(
+    make_app: MakeApp,
+    chat_server: RestartableServer,
+    other: Callable[..., Client],
+    loop_thread: LoopThread,
+) -> None:
+    run = loop_thread.run
+    ada = other("ada")  # the first account: an admin
+    run(ada.create_room("Lunch"))
+    app = make_app(chat_server.address)
+    log_in(app, "bob", create=True)
+    app.network.call(lambda client: client.join("lunch"))
+    pump_until(app.root, lambda: "lunch" in app.state.rooms, what="the room")
+    run(ada.mute("bob", 3600, room="lunch"))
+    main = app.main
+    assert main is not None
+    box = main.composer
+    app.select_room("lunch")
+    pump_until(app.root, lambda: box.muted is not None, what="muted there")
+    app.select_room("general")
+    pump_until(app.root, lambda: box.muted is None, what="free here")
+    box.text.insert("end", "typed in general")
+    app.select_room("lunch")
+    app.root.update()
+    assert box.value() == "" and box.muted is not None
+    app.select_room("general")  # from the muted room's disabled box
+    app.root.update()
+    assert box.value() == "typed in general"
