@@ -113,6 +113,13 @@ def test_a_long_thread_pages_in_as_the_user_scrolls_up(
     top = text.get("@0,0", f"@0,{text.winfo_height()} lineend")
     assert "the long thread starts here" in top and "reply 000" in top
 
+    # Opened again: the newest page comes again, and what was paged in stays.
+    assert app.open_thread("general", root.seq) is pane
+    reply_count = len(replies)
+    pump_until(app.root, lambda: pane.paged and len(pane.replies) == reply_count, what="again")
+    pump(app.root, 0.3)
+    assert pane.older_than is None and pane.rs.seqs == [root.seq, *[r.seq for r in replies]]
+
 
 def test_the_rooms_threads_listed_and_one_opened(
     make_app: MakeApp,

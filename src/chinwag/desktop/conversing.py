@@ -258,7 +258,7 @@ class ConversationActions(FarActions, MessageActions):
         root_msg = self.held_message(room, root)
         root_msg = root_msg or (msg if msg.seq == root else None)
         if root_msg is not None:
-            pane.show(root_msg, held)
+            pane.show(root_msg, held, fetched=False)
 
         def fetched(reply: Any, error: str | None) -> None:
             if self.main is None or self.main.thread is not pane:

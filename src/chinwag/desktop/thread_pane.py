@@ -166,6 +166,8 @@ class ThreadPane:
         #: The server holds replies older than this seq that the pane does not (None:
         #: it holds them all, or has not fetched the thread yet).
         self.older_than: int | None = None
+        #: What is held was fetched (pages), not only what the room held.
+        self.paged = False
         self.view = ThreadView(
             self.frame,
             _ThreadState(state, RoomState(room=_placeholder_room())),  # type: ignore[arg-type]
@@ -192,19 +194,29 @@ class ThreadPane:
         self.composer.frame.grid(row=3, column=0, sticky="ew", pady=(0, 6))
 
     # -- what it shows ---------------------------------------------------------------------
-    def show(self, root: Message, replies: list[Message], *, more: bool = False) -> None:
-        """The thread rooted at `root` with `replies`, oldest first: those held of it, or
-        the newest page of it fetched (`more`: older replies remain), merged into what
-        the pane holds of the same thread."""
+    def show(
+        self, root: Message, replies: list[Message], *, more: bool = False, fetched: bool = True
+    ) -> None:
+        """The thread rooted at `root` with `replies`, oldest first: the newest page of
+        it fetched (`more`: older replies remain), or, not `fetched`, those the room
+        holds of it (while the page is on its way), merged into what the pane holds of
+        the same thread."""
         same = self.rs is not None and self.room == root.room and self.root_seq == root.seq
-        held = self.replies if same and not self.view.around else []
+        same = same and not self.view.around
+        held = self.replies if same else []
+        if same and self.paged and not fetched:
+            return  # the pane's own pages are better than what the room holds
         floor = replies[0].seq if more and replies else 0
-        # Held replies older than the page are left out, to come back with their own
-        # page: what is held has no gap.
+        older_than = floor if more and replies else None
+        if same and self.paged and held and floor <= held[-1].seq:
+            floor, older_than = 0, self.older_than  # the page reaches what is held: all kept
+        # Else held replies older than the page are left out, to come back with their
+        # own page: what is held has no gap.
         merged = _merge([m for m in held if m.seq >= floor], [root, *replies])
         self._draw(root.room, merged)
         self.root_seq = self.view.root = root.seq
-        self.older_than = floor if more and replies else None
+        self.paged = fetched
+        self.older_than = older_than
         self.view.more = self.older_than is not None
         title = self.state.room_title(root.room)
         self.title.configure(text="Thread")
@@ -251,6 +263,7 @@ class ThreadPane:
         into the room's timeline), that message highlighted for a moment."""
         self._draw(room, messages)
         self.root_seq = self.view.root = self.older_than = None
+        self.paged = False
         self.view.around = True
         self.title.configure(text="Around a message")
         self.where.configure(text=f"in #{self.state.room_title(room)}, further back")
