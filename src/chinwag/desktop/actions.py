@@ -8,7 +8,7 @@ import time
 import tkinter as tk
 import webbrowser
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chinwag.client import Client
 from chinwag.client.errors import ClientError, RequestError
@@ -64,14 +64,13 @@ class UserActions(ConversationActions):
     server: str
     dialogs: list[Any]
 
-    def _render(self, update: Update) -> None:
-        raise NotImplementedError
+    if TYPE_CHECKING:
 
-    def apply_theme(self, mode: str, *, save: bool = True) -> None:
-        raise NotImplementedError
+        def _render(self, update: Update) -> None: ...
 
-    def logout(self) -> None:
-        raise NotImplementedError
+        def apply_theme(self, mode: str, *, save: bool = True) -> None: ...
+
+        def logout(self) -> None: ...
 
     def _do(
         self, make: Callable[[Client], Awaitable[Any]], done: Callable[[Any, str | None], None]

@@ -60,18 +60,14 @@ class ThreadView(TimelineView):
     more = False
     #: A page of older replies is on its way.
     loading = False
-    #: The seq of the thread's root (None: a page of the room's history, `around`).
+    #: The seq of the thread's root.
     root: int | None = None
-    #: Not a thread: a page of the room's history around one message.
-    around = False
 
     def shown(self, msg: Message) -> bool:
         return True  # a thread's replies are what it shows
 
     def _header(self, rs: RoomState, first: int | None) -> list[Run]:
         title = self.state.room_title(rs.id)
-        if self.around:
-            return [(f"Earlier in #{title}\n", ("header",))]
         if self.loading:
             return [(f"Thread in #{title} · loading older replies…\n", ("header",))]
         if self.more:
@@ -202,7 +198,6 @@ class ThreadPane:
         holds of it (while the page is on its way), merged into what the pane holds of
         the same thread."""
         same = self.rs is not None and self.room == root.room and self.root_seq == root.seq
-        same = same and not self.view.around
         held = self.replies if same else []
         if same and self.paged and not fetched:
             return  # the pane's own pages are better than what the room holds
@@ -258,20 +253,6 @@ class ThreadPane:
             self.view._redraw_header(rs)
         return True
 
-    def show_around(self, room: str, messages: list[Message], seq: int) -> None:
-        """A page of the room's history around message `seq` (too far back to load
-        into the room's timeline), that message highlighted for a moment."""
-        self._draw(room, messages)
-        self.root_seq = self.view.root = self.older_than = None
-        self.paged = False
-        self.view.around = True
-        self.title.configure(text="Around a message")
-        self.where.configure(text=f"in #{self.state.room_title(room)}, further back")
-        self.also_button.grid_remove()
-        self.composer.frame.grid_remove()
-        self.view.show(self.rs, around=seq)
-        self.flash(seq)
-
     def _draw(self, room_id: str, messages: list[Message]) -> None:
         rooms = self.state.rooms
         room = rooms[room_id].room if room_id in rooms else _placeholder_room(room_id)
@@ -281,7 +262,7 @@ class ThreadPane:
         rs.seqs = sorted(rs.messages)
         self.rs, self.room = rs, room_id
         self.view.state = _ThreadState(self.state, rs)  # type: ignore[assignment]
-        self.view.around = self.view.more = self.view.loading = False
+        self.view.more = self.view.loading = False
 
     def flash(self, seq: int) -> None:
         """Bring message `seq` into view, highlighted for a moment."""

@@ -91,8 +91,9 @@ class FileActions:
     uploads: list[Upload]
     dialogs: list[Any]
 
-    def _render(self, update: Any) -> None:
-        raise NotImplementedError
+    if TYPE_CHECKING:
+
+        def _render(self, update: Any) -> None: ...
 
     # -- attaching -------------------------------------------------------------------------
     def attach_files(self) -> None:
