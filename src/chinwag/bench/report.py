@@ -122,19 +122,23 @@ def render(results: dict[str, dict[str, Any]], image_prefix: str = "") -> str:
             f"Machine: {machine.get('cpu')}, {machine.get('cores')} cores, "
             f"{machine.get('memory_gib')} GiB, Linux {machine.get('kernel')}, Python "
             f"{machine.get('python')}; aiohttp {v.get('aiohttp')}, uvloop {v.get('uvloop')}, "
-            f"msgspec {v.get('msgspec')}, SQLAlchemy {v.get('SQLAlchemy')}; commit "
-            f"{machine.get('commit')}.\n"
+            f"msgspec {v.get('msgspec')}, SQLAlchemy {v.get('SQLAlchemy')}. Each scenario "
+            "was run on the commit its line names (a commit of an earlier history, which "
+            "`git log` may not show, for the oldest runs).\n"
         )
         rows = [
             [
                 name,
                 r.get("started", "?"),
+                str(r.get("machine", {}).get("commit", "?")),
                 " / ".join(map(str, r.get("load_before", []))),
                 " / ".join(map(str, r.get("load_after", []))),
             ]
             for name, r in results.items()
         ]
-        parts.append(table(["scenario", "run at", "load before (1/5/15 min)", "load after"], rows))
+        parts.append(
+            table(["scenario", "run at", "commit", "load before (1/5/15 min)", "load after"], rows)
+        )
         parts.append("")
     t = targets(results)
     if t:
