@@ -123,8 +123,8 @@ def render(results: dict[str, dict[str, Any]], image_prefix: str = "") -> str:
             f"{machine.get('memory_gib')} GiB, Linux {machine.get('kernel')}, Python "
             f"{machine.get('python')}; aiohttp {v.get('aiohttp')}, uvloop {v.get('uvloop')}, "
             f"msgspec {v.get('msgspec')}, SQLAlchemy {v.get('SQLAlchemy')}. Each scenario "
-            "was run on the commit its line names (a commit of an earlier history, which "
-            "`git log` may not show, for the oldest runs).\n"
+            "was run on the commit its line names (for the earliest runs, a commit of an "
+            "earlier history, which `git log` may not show).\n"
         )
         rows = [
             [
