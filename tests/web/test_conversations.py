@@ -459,6 +459,16 @@ async def test_a_far_back_search_result_opens_in_the_timeline_and_scrolls_to_the
     news = await bob.ok("send", room="general", body="fresh news two", client_msg_id="n2")
     last = news["message"]["seq"]
     await expect(jump).to_have_text("1 new message")
+    # What the line under the rows says on the way down (a page on its way).
+    await page.evaluate(
+        """() => {
+          const el = document.getElementById("newer-status");
+          window.newerSaid = [];
+          new MutationObserver(() => {
+            if (!el.hidden) window.newerSaid.push(el.textContent);
+          }).observe(el, { childList: true, attributes: true, subtree: true });
+        }"""
+    )
     scrolled = await page.evaluate(SCROLL_DOWN_TO, last)
     assert scrolled["reached"], scrolled["seen"][-5:]
     assert scrolled["unordered"] == [], scrolled["unordered"][:5]
@@ -471,5 +481,7 @@ async def test_a_far_back_search_result_opens_in_the_timeline_and_scrolls_to_the
     assert not await page.evaluate(away)
     assert await page.evaluate(held) <= target
     await expect(jump).to_be_hidden()
+    assert "Loading newer messages…" in await page.evaluate("() => window.newerSaid")
+    await expect(page.locator("#newer-status")).to_be_hidden()
     await bob.close()
     await ada.close()

@@ -64,6 +64,7 @@ export class FarRun {
     const app = this.app;
     if (!this.hasNewer || this.loadingNewer || !app.conn.open || !this.tl.loaded) return;
     this.loadingNewer = true;
+    app.timeline.renderTop();
     try {
       const reply = await app.request("sync", { since: { [this.room]: this.last }, limit: PAGE });
       if (!this.current) return;

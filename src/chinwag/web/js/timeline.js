@@ -29,6 +29,8 @@ export class TimelineView extends RowWindow {
     iconsOnShow(this.list);
     this.pendingList = $("pending");
     this.top = $("history-status");
+    this.bottom = $("newer-status");
+    this.bottomKey = null;
     this.jump = $("jump");
     this.room = null;
     // What the line above the rows says (renderTop), to leave it alone when unchanged.
@@ -297,7 +299,25 @@ export class TimelineView extends RowWindow {
     this.fill();
   }
 
+  /** The line under the rows of a far-back run whose newer messages are not all
+   * fetched: a page on its way, or a button for it. */
+  renderBottom() {
+    const run = this.away;
+    const key = run && run.hasNewer && this.last >= run.last ? `newer ${run.loadingNewer}` : "";
+    if (key === this.bottomKey) return;
+    this.bottomKey = key;
+    this.bottom.hidden = !key;
+    this.bottom.replaceChildren();
+    if (!key) return;
+    this.bottom.append(
+      run.loadingNewer
+        ? "Loading newer messages…"
+        : h("button", { type: "button", class: "link-btn", onclick: () => run.loadNewer() }, "Load newer messages"),
+    );
+  }
+
   renderTop() {
+    this.renderBottom();
     const tl = this.tl;
     const room = this.state.rooms.get(this.room);
     // The same line as before (rows added above a window that does not reach the first
