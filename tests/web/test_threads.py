@@ -389,3 +389,47 @@ async def test_quoting_a_message_of_the_thread_inside_it(browser: Browser, web: 
     await expect(panel.locator(f"#t-general-{asked}")).to_have_class(re.compile(r"\bfound\b"))
     await bob.close()
     await ada.close()
+
+
+async def test_a_quote_of_an_older_reply_pages_the_thread_back_to_it(
+    browser: Browser, web: WebServer
+) -> None:
+    """A quote of a reply older than the thread's newest page: the panel opens and pages
+    back until that reply is shown, then flashes it."""
+    from playwright.async_api import expect
+
+    bob = await ws_register(web.ws_url, "bob")
+    root = (await bob.ok("send", room="general", body="dinner?", client_msg_id="r"))["message"]
+    replies = []
+    for i in range(25):
+        sent = await bob.ok(
+            "send", room="general", body=f"idea {i}", client_msg_id=f"i{i}", thread=root["seq"]
+        )
+        replies.append(sent["message"]["seq"])
+    now = int(time.time() * 1000)
+    for i in range(300):  # the thread far back: the room's pages do not reach it
+        await web.ctx.store.append_message(
+            "general", "bob", f"chatter {i}", client_msg_id=f"c{i}", now=now + i
+        )
+    ada = await ChatPage.open(browser, web)
+    await ada.register("ada")
+    page = ada.page
+    await expect(ada.message("chatter 299")).to_be_visible()
+    await page.evaluate("() => { window.chinwag.thread.pageSize = 10; }")  # three pages
+    await bob.ok(
+        "send",
+        room="general",
+        body="the second idea wins",
+        client_msg_id="w",
+        thread=root["seq"],
+        in_room=True,
+        reply_to=replies[1],
+    )
+    await row(ada, "the second idea wins").locator(".quote").click()
+    panel = page.get_by_role("complementary", name=re.compile("Thread"))
+    await expect(panel).to_be_visible()
+    older = panel.locator(f"#t-general-{replies[1]}")
+    await expect(older).to_have_class(re.compile(r"\bfound\b"))
+    await expect(older).to_be_in_viewport()
+    await bob.close()
+    await ada.close()

@@ -183,7 +183,7 @@ export class Conversations {
   async showInThread(msg) {
     const panel = this.app.thread;
     if (!panel.isOpen || panel.room !== msg.room || panel.root !== msg.thread) await panel.open(msg.room, msg.thread);
-    panel.reveal(msg.seq);
+    if (!panel.reveal(msg.seq)) await panel.seek(msg.seq); // an older reply: paged back to
   }
 
   // -- pins ----------------------------------------------------------------------------

@@ -16,6 +16,9 @@ import { plainText } from "./text.js";
 import { quoteText } from "./convrows.js";
 import { pendingRows } from "./pendingrows.js";
 
+// The most pages of older replies fetched to reach a quoted one.
+const SEEK_PAGES = 20;
+
 export class ThreadPanel {
   constructor(app) {
     this.app = app;
@@ -224,6 +227,17 @@ export class ThreadPanel {
       h("span", { class: "reply-excerpt" }, plainText(quoteText({ ...ref, deleted: false }))),
     );
     $("thread-reply-cancel").setAttribute("aria-label", `Cancel the reply to ${who}`);
+  }
+
+  /** Page back through the open thread until reply `seq` is shown (a quote of an older
+   * reply), SEEK_PAGES pages at most; then show and flash it. False if not found. */
+  async seek(seq) {
+    for (let i = 0; i < SEEK_PAGES && this.isOpen && this.more && this.msgs.size; i += 1) {
+      const oldest = Math.min(...this.msgs.keys());
+      if (oldest <= seq) break;
+      await this.loadPage(oldest);
+    }
+    return this.reveal(seq);
   }
 
   /** Show and flash a message the panel shows (a quote clicked in it); false if the
