@@ -253,3 +253,49 @@ def test_a_reply_of_the_thread_quoted_in_its_box_though_the_room_lacks_it(
     # A reaction to that reply (which only the pane holds) shows there, live.
     run(bob.react("general", drinks.seq, "👍"))
     pump_until(app.root, lambda: "\u2009👍 1\u2009" in pane_text(pane), what="bob's 👍")
+
+
+def test_a_quote_of_an_older_reply_pages_the_pane_back_to_it(
+    long_thread: tuple[DesktopApp, Message, list[Message]],
+    other: Callable[..., Client],
+    loop_thread: LoopThread,
+) -> None:
+    """In the thread pane, a click on the quote of a reply older than the pages held
+    fetches the pages before until it is held, draws back to it and highlights it."""
+    app, root, replies = long_thread
+    bob = other("bob", register=False)
+    quoting = loop_thread.run(
+        bob.send("general", "as reply 003 said", thread=root.seq, reply_to=replies[3].seq)
+    )
+    pane = app.open_thread("general", root.seq)
+    assert pane is not None
+    text = pane.view.text
+    pump_until(
+        app.root,
+        lambda: pane.older_than is not None and pane.view.lines_of(quoting.seq) is not None,
+        what="the newest page, with the quoting reply",
+    )
+    assert pane.rs is not None and replies[3].seq not in pane.rs.messages
+
+    # The click, as a user's: on the quote's line in the pane.
+    ranges = text.tag_ranges("replyquote")
+    spans = [(a, b) for a, b in zip(ranges[::2], ranges[1::2], strict=True)]
+    a, _b = next((a, b) for a, b in spans if "reply 003" in text.get(a, b))
+    text.see(a)
+    app.root.update()
+    x, y, _w, h = text.bbox(f"{a} + 1c")
+    text.event_generate("<Motion>", x=x + 1, y=y + h // 2, warp=True)
+    text.event_generate("<ButtonPress-1>", x=x + 1, y=y + h // 2)
+    text.event_generate("<ButtonRelease-1>", x=x + 1, y=y + h // 2)
+
+    pump_until(
+        app.root,
+        lambda: pane.view.lines_of(replies[3].seq) is not None and bool(text.tag_ranges("jumped")),
+        timeout=20,
+        what="the quoted reply, drawn and highlighted",
+    )
+    lines = pane.view.lines_of(replies[3].seq)
+    assert lines is not None
+    assert "reply 003" in text.get(f"{lines[0]}.0", f"{lines[1]}.0")
+    assert pane.older_than is None  # the page before was fetched
+    assert pane.rs.seqs == sorted(pane.rs.seqs) and len(set(pane.rs.seqs)) == len(pane.rs.seqs)

@@ -37,6 +37,8 @@ from chinwag.protocol.types import Message, ReplyRef, Room
 Send = Callable[[str, int | None, bool], None]
 #: How many replies a page of a thread holds (the most the server gives at once).
 PAGE = 200
+#: The most pages of older replies fetched to reach a quoted one.
+SEEK_PAGES = 20
 
 
 class _ThreadState:
@@ -164,6 +166,8 @@ class ThreadPane:
         self.older_than: int | None = None
         #: What is held was fetched (pages), not only what the room held.
         self.paged = False
+        #: A quoted reply older than those held, paged back to: its seq, pages left.
+        self.seeking: tuple[int, int] | None = None
         self.view = ThreadView(
             self.frame,
             _ThreadState(state, RoomState(room=_placeholder_room())),  # type: ignore[arg-type]
@@ -198,6 +202,8 @@ class ThreadPane:
         holds of it (while the page is on its way), merged into what the pane holds of
         the same thread."""
         same = self.rs is not None and self.room == root.room and self.root_seq == root.seq
+        if not same:
+            self.seeking = None
         held = self.replies if same else []
         if same and self.paged and not fetched:
             return  # the pane's own pages are better than what the room holds
@@ -251,6 +257,14 @@ class ThreadPane:
         self.view.more = self.older_than is not None
         if not self.view.reveal_older(rs):
             self.view._redraw_header(rs)
+        if self.seeking is not None:
+            target, left = self.seeking
+            self.seeking = None
+            if target in rs.messages:
+                self.reveal(target)
+            elif self.older_than is not None and left > 1:
+                self.seeking = (target, left - 1)
+                self._at_top()
         return True
 
     def _draw(self, room_id: str, messages: list[Message]) -> None:
@@ -307,12 +321,29 @@ class ThreadPane:
             self.put(event.message)
 
     def quoted(self, room: str, seq: int) -> None:
-        """A click on a quote in the thread: its original, highlighted, when it is here."""
+        """A click on a quote in the thread: its original, highlighted; a reply older
+        than those held is paged back to first (SEEK_PAGES pages at most)."""
         rs = self.rs
         msg = rs.messages.get(seq) if rs is not None else None
         ref = msg.reply_to if msg is not None else None
-        if isinstance(ref, ReplyRef) and rs is not None and ref.seq in rs.messages:
-            self.flash(ref.seq)
+        if not isinstance(ref, ReplyRef) or rs is None:
+            return
+        if ref.seq in rs.messages:
+            self.reveal(ref.seq)
+        elif self.older_than is not None and ref.seq < self.older_than:
+            self.seeking = (ref.seq, SEEK_PAGES)
+            self._at_top()
+
+    def reveal(self, seq: int) -> None:
+        """Draw the held replies back to message `seq` (a chunk at a time, as scrolling
+        up does), then bring it into view, highlighted."""
+        rs = self.rs
+        for _ in range(200):
+            if rs is None or self.view.lines_of(seq) is not None:
+                break
+            if not self.view.reveal_older(rs):
+                break
+        self.flash(seq)
 
     @property
     def replies(self) -> list[Message]:
