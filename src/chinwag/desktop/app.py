@@ -254,7 +254,6 @@ class DesktopApp(UserActions, FileActions):
             if isinstance(item, EventItem):
                 if item.generation == self.generation:
                     update.merge(self.apply_event(item.event))
-                    self.thread_event(item.event)
                     if isinstance(item.event, StatusChanged):
                         self._status(item.event)
                     elif isinstance(item.event, RoomsLoaded) and self._unsent_due:

@@ -233,7 +233,6 @@ class ConversationActions(FarActions, MessageActions):
         def changed(msg: Message | None, error: str | None) -> None:
             if msg is not None:
                 self._render(self.apply_event(MessageUpdated(message=msg)))
-                self.thread_event(MessageUpdated(message=msg))
             if done is not None:
                 done(error)
             elif error is not None:

@@ -143,9 +143,7 @@ class MessageActions:
 
         def held_message(self, room: str, seq: int) -> Message | None: ...
 
-    def apply_event(self, event: Any) -> Update:
-        """Apply an event to the state (and to what else shows messages: far.py)."""
-        return self.state.apply(event)
+        def apply_event(self, event: Any) -> Update: ...
 
     # -- who may do what -------------------------------------------------------------------
     def _held(self, room: str, seq: int) -> Message | None:

@@ -122,18 +122,21 @@ class FarActions:
 
         def _held(self, room: str, seq: int) -> Message | None: ...
 
+        def thread_event(self, event: Any) -> None: ...
+
     @property
     def far(self) -> FarRun | None:
         """The far-back run the timeline shows, if any."""
         return self.main.timeline.away if self.main is not None else None
 
     def apply_event(self, event: Any) -> Update:
-        """Apply an event to the state, and to the far-back run shown (whose messages
-        the state does not hold)."""
+        """Apply an event to the state, and to what else holds messages the state does
+        not: the far-back run shown, and the thread pane's older replies."""
         update = self.state.apply(event)
         far = self.far
         if far is not None and far.apply(event):
             update.timeline(far.room)  # the timeline looks at the run again
+        self.thread_event(event)
         return update
 
     def held_message(self, room: str, seq: int) -> Message | None:
