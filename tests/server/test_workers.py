@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import multiprocessing
 import os
 import secrets
 import signal
@@ -14,13 +15,15 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import aiohttp
 import psutil
 import pytest
 
+from chinwag.config import ServerConfig
+from chinwag.server.workers import _worker_main
 from tests.conftest import checked_redis_url, fresh_postgres_database
 from tests.reliability.processes import FAST_ENV, Node
 from tests.server.support import WsClient, login, register
@@ -319,3 +322,29 @@ async def test_sighup_restarts_the_workers_one_at_a_time(tmp_path: Path) -> None
         for client in (*opened, first, second):
             await client.close()
         assert "SIGHUP: restarting the 2 workers one at a time" in node.tail(20_000)
+
+
+def _listens_late(config: ServerConfig, ready: Callable[[list[str]], None]) -> None:
+    """A worker that starts listening only after its supervisor has gone."""
+    ready(["http://127.0.0.1:1/"])
+
+
+def test_a_worker_ready_after_its_supervisor_died_says_no_traceback(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """A supervisor killed while a worker starts leaves no one to hear that it listens:
+    telling it must not fail with a traceback (the lifeline then stops the worker)."""
+    mp = multiprocessing.get_context("spawn")
+    ready_r, ready_w = mp.Pipe(duplex=False)
+    life_r, life_w = mp.Pipe(duplex=False)
+    worker = mp.Process(
+        target=_worker_main, args=(_listens_late, ServerConfig(node_id="late"), ready_w, life_r)
+    )
+    ready_r.close()  # the supervisor is gone: nobody reads
+    worker.start()
+    ready_w.close()
+    life_r.close()
+    worker.join(STOP_BOUND)
+    life_w.close()
+    assert worker.exitcode == 0
+    assert "Traceback" not in capfd.readouterr().err

@@ -399,7 +399,10 @@ def _worker_main(worker: Worker, config: ServerConfig, ready: Connection, life: 
     def listening(urls: list[str]) -> None:
         nonlocal listens
         listens = True
-        ready.send(urls)
+        # A supervisor killed while this worker started leaves nobody to tell: the
+        # lifeline's thread stops this worker gracefully.
+        with contextlib.suppress(OSError):
+            ready.send(urls)
         ready.close()
 
     try:
