@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 
 from chinwag.core.models import UserRecord
-from chinwag.store.base import WriteRefusal
+from chinwag.store.records import WriteRefusal
 from chinwag.store.sql import SqlStore
 from chinwag.store.sql.dialect import PostgresDatabase, SqliteDatabase
 

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from chinwag.bench.seed import Plan, Room, dm, seed
-from chinwag.store.base import Actor
 from chinwag.store.conversations import Reference
+from chinwag.store.records import Actor
 from chinwag.store.sql import archive, open_store, sqlite_url
 from chinwag.store.sql.archive_import import ArchiveError, NotEmpty, check_empty, load
 from chinwag.store.sql.dialect import open_database

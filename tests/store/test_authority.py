@@ -7,7 +7,7 @@ import pytest
 
 from chinwag.core.errors import ChatError
 from chinwag.protocol.errors import ErrorCode
-from chinwag.store.base import Actor, Banned, Muted, NotMember, SessionEnded
+from chinwag.store.records import Actor, Banned, Muted, NotMember, SessionEnded
 from chinwag.store.sql import SqlStore
 from tests.store.helpers import make_user
 

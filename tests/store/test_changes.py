@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from chinwag.core.models import Change
-from chinwag.store.base import Actor
+from chinwag.store.records import Actor
 from chinwag.store.sql import SqlStore
 from tests.store.helpers import make_user
 

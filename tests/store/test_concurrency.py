@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chinwag.protocol.types import Message
-from chinwag.store.base import NoSuchRecord
+from chinwag.store.records import NoSuchRecord
 from chinwag.store.sql import SqlStore, open_store
 from tests.store.helpers import make_user
 

@@ -11,8 +11,8 @@ import pytest
 
 from chinwag.core.conversations import said_to_all
 from chinwag.core.errors import ChatError
-from chinwag.store.base import Actor, NotMember
 from chinwag.store.conversations import Reference, Refused
+from chinwag.store.records import Actor, NotMember
 from chinwag.store.sql import SqlStore
 from tests.store.helpers import make_user
 

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from chinwag.core.validation import GENERAL
-from chinwag.store.base import Actor, NoSuchFile
+from chinwag.store.records import Actor, NoSuchFile
 from chinwag.store.sql import SqlStore
 from chinwag.store.uploads import Blob, QuotaExceeded, StorageFull
 from tests.store.helpers import make_user

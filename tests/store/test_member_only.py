@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from chinwag.store.base import Muted, NoSuchRecord, NotMember
+from chinwag.store.records import Muted, NoSuchRecord, NotMember
 from chinwag.store.sql import SqlStore, open_store, sqlite_url
 from tests.store.helpers import make_user
 

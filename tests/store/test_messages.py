@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from chinwag.protocol.types import Message
-from chinwag.store.base import NoSuchRecord
+from chinwag.store.records import NoSuchRecord
 from chinwag.store.sql import SqlStore
 from tests.store.helpers import make_user
 

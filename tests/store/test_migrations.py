@@ -14,7 +14,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
-from chinwag.store.base import Actor, NameTaken, SearchFilters, UsernameTaken
+from chinwag.store.records import Actor, NameTaken, SearchFilters, UsernameTaken
 from chinwag.store.sql import open_store, search
 from chinwag.store.sql.dialect import open_database
 from chinwag.store.sql.migrate import ALEMBIC_INI, alembic_config

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from chinwag.store.base import CannotWrite, WriteRefusal
+from chinwag.store.records import CannotWrite, WriteRefusal
 from chinwag.store.sql import SqlStore, open_store, sqlite_url
 from chinwag.store.sql.dialect import REFUSAL_MEMORY, WriteRefusals
 from tests.store.helpers import make_user, writes_refused

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from chinwag.store.base import NoSuchRecord, StoreError
+from chinwag.store.records import NoSuchRecord, StoreError
 from chinwag.store.sql import SqlStore
 from tests.store.helpers import make_user
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chinwag.store.base import SearchFilters
+from chinwag.store.records import SearchFilters
 from chinwag.store.sql import SqlStore
 
 NONE = SearchFilters()

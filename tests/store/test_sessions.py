@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from chinwag.store.base import Banned, NoSuchRecord
+from chinwag.store.records import Banned, NoSuchRecord
 from chinwag.store.sql import SqlStore
 from tests.store.helpers import make_user
 

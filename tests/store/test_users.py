@@ -8,7 +8,7 @@ import pytest
 
 from chinwag.core.errors import ChatError
 from chinwag.protocol.errors import ErrorCode
-from chinwag.store.base import Actor, NameTaken, NoSuchRecord, UsernameTaken
+from chinwag.store.records import Actor, NameTaken, NoSuchRecord, UsernameTaken
 from chinwag.store.sql import SqlStore
 from tests.store.helpers import make_user
 

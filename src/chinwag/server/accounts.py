@@ -28,14 +28,7 @@ from chinwag.server.auth import new_token, token_hash
 from chinwag.server.context import Context, now_ms
 from chinwag.server.hub import Connection
 from chinwag.server.unstored import Unstored
-from chinwag.store.base import (
-    Actor,
-    Banned,
-    Budget,
-    CannotWrite,
-    NameTaken,
-    UsernameTaken,
-)
+from chinwag.store.records import Actor, Banned, Budget, CannotWrite, NameTaken, UsernameTaken
 
 log = logging.getLogger("chinwag.accounts")
 

@@ -21,7 +21,8 @@ from chinwag.server.metrics import Metrics
 from chinwag.server.notifier import Notifier
 from chinwag.server.throttle import LoginThrottle
 from chinwag.server.unstored import UnstoredSessions
-from chinwag.store.base import Acted, Actor, Store
+from chinwag.store.base import Store
+from chinwag.store.records import Acted, Actor
 
 
 def now_ms() -> int:

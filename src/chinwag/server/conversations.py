@@ -18,7 +18,7 @@ from chinwag.protocol.replies import MessageOk, PinsOk, ThreadOk, ThreadsOk
 from chinwag.server.context import Context, now_ms
 from chinwag.server.hub import Connection
 from chinwag.server.messaging import membership, refusal
-from chinwag.store.base import Muted, NotMember
+from chinwag.store.records import Muted, NotMember
 
 
 async def react(ctx: Context, conn: Connection, req: rq.React) -> MessageOk:

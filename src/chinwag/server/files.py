@@ -28,7 +28,7 @@ from chinwag.files.sniff import INLINE, clean_name, content_disposition
 from chinwag.files.storage import FileStore
 from chinwag.server.auth import token_hash
 from chinwag.server.context import Context, now_ms
-from chinwag.store.base import Banned, CannotWrite, SessionEnded
+from chinwag.store.records import Banned, CannotWrite, SessionEnded
 from chinwag.store.uploads import PREVIEW, THUMBNAIL, QuotaExceeded, StorageFull, attachment
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,8 @@ from typing import Literal
 
 from chinwag.core.validation import GENERAL
 from chinwag.server.throttle import LoginThrottle
-from chinwag.store.base import CannotWrite, Store
+from chinwag.store.base import Store
+from chinwag.store.records import CannotWrite
 
 log = logging.getLogger("chinwag.health")
 

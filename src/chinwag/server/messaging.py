@@ -23,7 +23,8 @@ from chinwag.protocol.replies import HistoryOk, MessageOk, Ok, SearchOk, SyncOk
 from chinwag.protocol.types import Message
 from chinwag.server.context import Context, now_ms
 from chinwag.server.hub import Connection
-from chinwag.store.base import (
+from chinwag.store.conversations import Reference
+from chinwag.store.records import (
     Actor,
     Muted,
     NoSuchFile,
@@ -32,7 +33,6 @@ from chinwag.store.base import (
     SearchFilters,
     StoreError,
 )
-from chinwag.store.conversations import Reference
 
 
 async def membership(

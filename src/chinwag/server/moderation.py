@@ -19,7 +19,7 @@ from chinwag.protocol.events import ServerNotice
 from chinwag.protocol.replies import ModerationOk, Ok
 from chinwag.server.context import Context, now_ms
 from chinwag.server.hub import Connection
-from chinwag.store.base import Moderation
+from chinwag.store.records import Moderation
 
 log = logging.getLogger("chinwag.moderation")
 

@@ -24,7 +24,8 @@ from chinwag.protocol.events import Event, MessageEvent, Presence
 from chinwag.protocol.types import Message
 from chinwag.server.changes import ChangeFeed
 from chinwag.server.hub import Hub
-from chinwag.store.base import Acted, Store
+from chinwag.store.base import Store
+from chinwag.store.records import Acted
 
 log = logging.getLogger("chinwag.notifier")
 

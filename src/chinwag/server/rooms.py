@@ -11,7 +11,7 @@ from chinwag.protocol.replies import MembersOk, Ok, RoomOk, RoomsOk
 from chinwag.protocol.types import Room, RoomKind
 from chinwag.server.context import Context, now_ms
 from chinwag.server.hub import Connection
-from chinwag.store.base import Acted, Budget
+from chinwag.store.records import Acted, Budget
 
 DAY_MS = 86_400_000
 

@@ -16,8 +16,8 @@ from chinwag.protocol.replies import Error, Reply
 from chinwag.server import accounts, conversations, messaging, moderation, rooms
 from chinwag.server.context import Context
 from chinwag.server.hub import Connection
-from chinwag.store.base import Banned, CannotWrite, NoSuchRecord, OverBudget, SessionEnded
 from chinwag.store.conversations import Refused
+from chinwag.store.records import Banned, CannotWrite, NoSuchRecord, OverBudget, SessionEnded
 
 log = logging.getLogger("chinwag.service")
 

@@ -20,7 +20,8 @@ import logging
 import time
 from dataclasses import dataclass
 
-from chinwag.store.base import CannotWrite, Store
+from chinwag.store.base import Store
+from chinwag.store.records import CannotWrite
 
 log = logging.getLogger("chinwag.accounts")
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from chinwag.protocol.types import Message, ThreadInfo
-from chinwag.store.base import Acted, Actor, StoreError
+from chinwag.store.records import Acted, Actor, StoreError
 
 
 class Refused(StoreError):

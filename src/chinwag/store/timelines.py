@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from chinwag.protocol.types import Message, MessageKind
-from chinwag.store.base import Actor, Posted, SearchFilters
 from chinwag.store.conversations import Reference
+from chinwag.store.records import Actor, Posted, SearchFilters
 
 
 class Timelines(Protocol):

@@ -23,7 +23,7 @@ from chinwag.core.models import RoomRecord, UserRecord
 from chinwag.core.validation import canonical, dm_room_id
 from chinwag.protocol.errors import ErrorCode
 from chinwag.protocol.types import RoomKind
-from chinwag.store.base import Acted, Actor, Budget
+from chinwag.store.records import Acted, Actor, Budget
 from chinwag.store.sql import budgets, changes, rooms
 from chinwag.store.sql.messages import append_system
 from chinwag.store.sql.users import authorize, get_user

@@ -8,7 +8,7 @@ from typing import Literal
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.engine import Connection
 
-from chinwag.store.base import Budget, OverBudget
+from chinwag.store.records import Budget, OverBudget
 from chinwag.store.sql.tables import rooms, users
 
 

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy.engine import Connection
 
 from chinwag.protocol.types import Message, ThreadInfo
-from chinwag.store.base import Actor
 from chinwag.store.conversations import Updated
+from chinwag.store.records import Actor
 from chinwag.store.sql import pins, reactions, threads, users
 from chinwag.store.sql.dialect import Database
 

@@ -48,7 +48,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.sql.dml import Insert
 
-from chinwag.store.base import CannotWrite, WriteRefusal
+from chinwag.store.records import CannotWrite, WriteRefusal
 
 log = logging.getLogger("chinwag.store")
 

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from chinwag.core import conversations, permissions
 from chinwag.core.models import MemberRecord
 from chinwag.protocol.types import Message
-from chinwag.store.base import Actor, NotMember
+from chinwag.store.records import Actor, NotMember
 from chinwag.store.sql.messages import next_change
 from chinwag.store.sql.rooms import get_member, get_room, is_room_banned
 from chinwag.store.sql.rows import served

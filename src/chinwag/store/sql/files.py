@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 
 from chinwag.core.validation import canonical
 from chinwag.protocol.types import Attachment
-from chinwag.store.base import Actor, NoSuchFile, StoreError
+from chinwag.store.records import Actor, NoSuchFile, StoreError
 from chinwag.store.sql.dialect import Database, insert_ignore
 from chinwag.store.sql.tables import attachments, blobs, files, members, positions, users
 from chinwag.store.sql.users import authorize

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from chinwag.store.base import Posted, StoreError
+from chinwag.store.records import Posted, StoreError
 from chinwag.store.sql.dialect import Database, is_retryable
 from chinwag.store.sql.messages import Append, Outcome, append_batch
 

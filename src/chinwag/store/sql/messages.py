@@ -22,15 +22,8 @@ from sqlalchemy import BigInteger, TextClause, bindparam, select, text, update
 from sqlalchemy.engine import Connection
 
 from chinwag.protocol.types import Attachment, Message, MessageKind
-from chinwag.store.base import (
-    Banned,
-    Muted,
-    NoSuchRecord,
-    NotMember,
-    SessionEnded,
-    StoreError,
-)
 from chinwag.store.conversations import NO_REFERENCE, Reference
+from chinwag.store.records import Banned, Muted, NoSuchRecord, NotMember, SessionEnded, StoreError
 from chinwag.store.sql import changes, files, threads
 from chinwag.store.sql.rows import message, reply_ref, served
 from chinwag.store.sql.tables import messages, rooms, users

@@ -18,7 +18,7 @@ from chinwag.core.models import Change, RoomRecord, UserRecord
 from chinwag.core.validation import GENERAL, canonical
 from chinwag.protocol.errors import ErrorCode
 from chinwag.protocol.types import Message
-from chinwag.store.base import Acted, Actor, Moderation
+from chinwag.store.records import Acted, Actor, Moderation
 from chinwag.store.sql import changes, rooms, tables
 from chinwag.store.sql.actions import visible_room
 from chinwag.store.sql.messages import append_system

@@ -8,8 +8,8 @@ from sqlalchemy.engine import Connection
 
 from chinwag.core import notices, permissions
 from chinwag.protocol.types import Message
-from chinwag.store.base import Acted, Actor
 from chinwag.store.conversations import Refused, Updated
+from chinwag.store.records import Acted, Actor
 from chinwag.store.sql.edits import acting_member
 from chinwag.store.sql.messages import append_system, next_change
 from chinwag.store.sql.reactions import reactable

@@ -18,8 +18,8 @@ from chinwag.core import permissions
 from chinwag.core.conversations import reaction_list
 from chinwag.core.validation import canonical
 from chinwag.protocol.types import Message
-from chinwag.store.base import Actor
 from chinwag.store.conversations import Refused
+from chinwag.store.records import Actor
 from chinwag.store.sql.edits import acting_member
 from chinwag.store.sql.messages import next_change
 from chinwag.store.sql.rows import served

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from chinwag.core.models import Change, MemberRecord, RoomRecord
 from chinwag.core.validation import canonical, private_room_id, random_token
 from chinwag.protocol.types import RoomKind, RoomRole
-from chinwag.store.base import NoSuchRecord, StoreError
+from chinwag.store.records import NoSuchRecord, StoreError
 from chinwag.store.sql import changes
 from chinwag.store.sql.dialect import insert_ignore, upsert
 from chinwag.store.sql.tables import members, room_bans, room_mutes, rooms, users

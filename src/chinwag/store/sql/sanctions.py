@@ -17,7 +17,7 @@ from chinwag.core import permissions
 from chinwag.core.errors import forbidden, not_found
 from chinwag.core.models import SanctionRecord
 from chinwag.core.validation import canonical
-from chinwag.store.base import Actor, Sanctions
+from chinwag.store.records import Actor, Sanctions
 from chinwag.store.sql import rooms
 from chinwag.store.sql.actions import visible_room
 from chinwag.store.sql.tables import members, room_bans, room_mutes, users

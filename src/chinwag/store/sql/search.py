@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 
 from chinwag.core.validation import canonical
 from chinwag.protocol.types import Message
-from chinwag.store.base import SearchFilters
+from chinwag.store.records import SearchFilters
 from chinwag.store.sql.rows import served
 from chinwag.store.sql.tables import members, messages
 

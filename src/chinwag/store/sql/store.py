@@ -15,7 +15,8 @@ from sqlalchemy.engine import Connection
 from chinwag.core.models import Change, MemberRecord, RoomRecord, SanctionRecord, UserRecord
 from chinwag.core.validation import canonical
 from chinwag.protocol.types import Message, MessageKind, RoomKind, RoomRole
-from chinwag.store.base import (
+from chinwag.store.conversations import NO_REFERENCE, Reference
+from chinwag.store.records import (
     Acted,
     Actor,
     Budget,
@@ -26,7 +27,6 @@ from chinwag.store.base import (
     SearchFilters,
     SessionState,
 )
-from chinwag.store.conversations import NO_REFERENCE, Reference
 from chinwag.store.sql import (
     actions,
     budgets,

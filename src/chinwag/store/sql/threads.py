@@ -20,8 +20,8 @@ from sqlalchemy.engine import Connection
 from chinwag.core import conversations
 from chinwag.core.validation import canonical
 from chinwag.protocol.types import Message, ThreadInfo, ThreadSummary
-from chinwag.store.base import NoSuchRecord
 from chinwag.store.conversations import Refused
+from chinwag.store.records import NoSuchRecord
 from chinwag.store.sql.rows import served
 from chinwag.store.sql.tables import members, messages, rooms, thread_reads, users
 

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from chinwag.core.models import Change, UserRecord
 from chinwag.core.validation import canonical, name_key
-from chinwag.store.base import (
+from chinwag.store.records import (
     Actor,
     Banned,
     Budget,
