@@ -135,13 +135,13 @@ def test_bad_worker_and_presence_settings_are_refused(
 
 
 def test_the_budgets_of_conversations_come_from_flags_and_the_environment() -> None:
-    from chinwag.cli import SERVE_FLAGS, _flags, build_parser
+    from chinwag.cli import SERVE_FLAGS, build_parser, flags
 
     assert ServerConfig.load({}, environ={}).mention_all_max == 20
     args = build_parser().parse_args(
         ["serve", "--mention-all-max", "0", "--max-reaction-kinds", "5", "--max-pins", "7"]
     )
-    config = ServerConfig.load(_flags(args, *SERVE_FLAGS), environ={})
+    config = ServerConfig.load(flags(args, *SERVE_FLAGS), environ={})
     assert (config.mention_all_max, config.max_reaction_kinds, config.max_pins) == (0, 5, 7)
     config = ServerConfig.load({}, environ={"CHINWAG_MAX_PINS": "3"})
     assert config.max_pins == 3

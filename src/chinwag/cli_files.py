@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from chinwag.files.intake import remove_blobs
 from chinwag.files.storage import open_file_store
 from chinwag.server.context import Context, now_ms
 
-AdminAction = Callable[[Any, argparse.Namespace], Coroutine[Any, Any, int]]
+if TYPE_CHECKING:
+    from chinwag.cli_admin import AdminAction
 
 
 def configure(
