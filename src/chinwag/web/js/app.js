@@ -7,12 +7,11 @@ import { Connection, ConnectionLost } from "./connection.js";
 import { $, fillIcons, h, icon, setText } from "./dom.js";
 import { readableColor } from "./format.js";
 import { ChatState } from "./state.js";
+import { bindChat } from "./controls.js";
 import { TimelineView, avatar, richText } from "./timeline.js";
 import { MemberList, RoomList, presenceDot, presenceWord } from "./sidebar.js";
 import { Notifier } from "./notify.js";
-import { dmDialog, roomsDialog } from "./newchat.js";
-import { roomDialog, userDialog } from "./cards.js";
-import { settingsDialog } from "./settings.js";
+import { userDialog } from "./cards.js";
 import { handleEvent } from "./events.js";
 import { LoginView } from "./login.js";
 import { Session } from "./session.js";
@@ -74,7 +73,7 @@ export class App {
     this.compose = new Composer(this);
     this.files = new Files(this);
     this.login.bind();
-    this.bindChat();
+    bindChat(this);
     const conn = this.conn;
     conn.addEventListener("hello", (e) => this.session.onHello(e.detail.frame));
     conn.addEventListener("event", (e) => handleEvent(this, e.detail.frame));
@@ -394,79 +393,6 @@ export class App {
       this.timeline.renderPending();
       this.thread.renderPending();
     }
-  }
-
-  // -- the chat view's controls -------------------------------------------------------
-
-  bindChat() {
-    document.querySelector(".skip-link").addEventListener("click", (e) => {
-      e.preventDefault();
-      this.composer.focus();
-    });
-    this.panels.bind();
-    this.compose.bind();
-    this.files.bind();
-    this.conv.bind();
-    this.thread.bind();
-    $("add-room").addEventListener("click", () => roomsDialog(this));
-    $("add-dm").addEventListener("click", () => dmDialog(this));
-    $("open-settings").addEventListener("click", () => settingsDialog(this));
-    $("me").addEventListener("click", () => settingsDialog(this));
-    $("logout").addEventListener("click", () => this.session.logout());
-    $("open-search").addEventListener("click", () => this.openSearch());
-    $("room-options").addEventListener("click", () => {
-      const room = this.state.rooms.get(this.active);
-      if (room) roomDialog(this, room);
-    });
-    $("notify-toggle").addEventListener("click", async () => {
-      const result = await this.notifier.toggle();
-      this.toast(result);
-      this.renderChrome();
-    });
-    $("status-retry").addEventListener("click", () => {
-      if (this.conn.state === "stopped") this.conn.connect();
-      else this.conn.retryNow();
-    });
-    document.addEventListener("keydown", (e) => {
-      if (document.querySelector("dialog[open]")) return;
-      if (e.key === "Escape" && this.panels.closeDrawers()) e.preventDefault();
-      if (e.altKey && (e.key === "ArrowUp" || e.key === "ArrowDown") && this.view === "app") {
-        e.preventDefault();
-        this.rooms.step(e.key === "ArrowUp" ? -1 : 1);
-      }
-      // "/" searches, unless it is being typed into a text field.
-      const t = e.target;
-      const typing = t instanceof Element && t.closest("input, textarea, select, [contenteditable]");
-      if (e.key === "/" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey && this.view === "app") {
-        e.preventDefault();
-        this.openSearch();
-      }
-    });
-    // On touch screens there is no hover: a tap on a message shows its actions.
-    $("messages").addEventListener("click", (e) => {
-      if (e.target.closest("a, button")) return;
-      const row = e.target.closest(".msg");
-      for (const el of $("messages").querySelectorAll(".msg.selected")) if (el !== row) el.classList.remove("selected");
-      if (row) row.classList.toggle("selected");
-    });
-    this.darkQuery.addEventListener("change", () => this.themeChanged());
-
-    const seen = () => {
-      this.maybeMarkRead();
-      this.renderChrome();
-    };
-    document.addEventListener("visibilitychange", seen);
-    window.addEventListener("focus", seen);
-    window.addEventListener("blur", seen);
-    window.addEventListener("storage", (e) => {
-      if (this.state.me && e.key === this.state.readKey(this.state.me.username) && e.newValue) {
-        try {
-          this.state.mergeRead(JSON.parse(e.newValue));
-        } catch {
-          // ignore a malformed value
-        }
-      }
-    });
   }
 
   // -- reading ---------------------------------------------------------------------------

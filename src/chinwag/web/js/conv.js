@@ -11,7 +11,7 @@ import { plainOf } from "./markdown.js";
 import { emojiPicker } from "./picker.js";
 import { quoteText } from "./convrows.js";
 import { plainText } from "./text.js";
-import { inRoom } from "./state.js";
+import { inRoom } from "./messages.js";
 
 // The page asked for around a message that is not held: as many before it as after.
 const AROUND = 100;

@@ -5,7 +5,8 @@
 import { fillIcons, h } from "./dom.js";
 import { dayKey, formatDay, formatFull, formatTime, initials, inkOn, plural, readableColor } from "./format.js";
 import { formatted, proseOf } from "./markdown.js";
-import { inRoom, sameUser } from "./state.js";
+import { inRoom } from "./messages.js";
+import { sameUser } from "./state.js";
 import { mentionsMe, plainText } from "./text.js";
 import { inThreadEl, pinnedEl, quoteEl, reactionsEl, summaryEl } from "./convrows.js";
 import { openMenu } from "./menu.js";

@@ -6,7 +6,7 @@
 
 import { $, h, icon, setText } from "./dom.js";
 import { Rows, iconsOnShow } from "./rows.js";
-import { inRoom } from "./state.js";
+import { inRoom } from "./messages.js";
 import { MAX_ROWS, RowWindow } from "./window.js";
 import { pendingRows } from "./pendingrows.js";
 
