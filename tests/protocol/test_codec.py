@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
 import msgspec
 import pytest
@@ -16,140 +15,16 @@ from chinwag.protocol.codec import (
     ProtocolError,
     decode_as,
     decode_envelope,
-    decode_event,
     decode_request,
     encode,
     request_type,
 )
 from chinwag.protocol.errors import CloseCode, ErrorCode
-from chinwag.protocol.events import EVENT_TYPES, Event
-from chinwag.protocol.replies import REPLY_TYPES, Error, Reply
+from chinwag.protocol.events import EVENT_TYPES
+from chinwag.protocol.replies import REPLY_TYPES, Error
 from chinwag.protocol.types import Message
+from tests.protocol.examples import REQUESTS, refusal
 from tests.protocol.strategies import field_names, for_struct
-
-#: One JSON form of every request type, as a client would write it.
-REQUESTS: dict[str, tuple[str, rq.Request]] = {
-    "register": (
-        '{"type": "register", "id": "1", "username": "ada", "password": "correct horse"}',
-        rq.Register(id="1", username="ada", password="correct horse"),
-    ),
-    "login": (
-        '{"type": "login", "id": "2", "username": "Ada", "password": "correct horse"}',
-        rq.Login(id="2", username="Ada", password="correct horse"),
-    ),
-    "resume": ('{"type": "resume", "id": "3", "token": "abc"}', rq.Resume(id="3", token="abc")),
-    "logout": ('{"type": "logout", "id": "4"}', rq.Logout(id="4")),
-    "ping": ('{"id": "5", "type": "ping"}', rq.Ping(id="5")),
-    "send": (
-        '{"type": "send", "id": "6", "room": "general", "body": "hi", "client_msg_id": "c1"}',
-        rq.Send(id="6", room="general", body="hi", client_msg_id="c1"),
-    ),
-    "history": (
-        '{"type": "history", "id": "7", "room": "general", "before": 120, "limit": 20}',
-        rq.History(id="7", room="general", before=120, limit=20),
-    ),
-    "sync": (
-        '{"type": "sync", "id": "8", "since": {"general": 41, "dm:ada:bob": 0}}',
-        rq.Sync(id="8", since={"general": 41, "dm:ada:bob": 0}),
-    ),
-    "rooms": ('{"type": "rooms", "id": "9"}', rq.Rooms(id="9")),
-    "create_room": (
-        '{"type": "create_room", "id": "10", "name": "LAN Party", "private": true}',
-        rq.CreateRoom(id="10", name="LAN Party", private=True),
-    ),
-    "update_room": (
-        '{"type": "update_room", "id": "11", "room": "lan-party", "topic": "Saturday"}',
-        rq.UpdateRoom(id="11", room="lan-party", topic="Saturday"),
-    ),
-    "join": (
-        '{"type": "join", "id": "12", "room": "lan-party"}',
-        rq.Join(id="12", room="lan-party"),
-    ),
-    "leave": (
-        '{"type": "leave", "id": "13", "room": "lan-party"}',
-        rq.Leave(id="13", room="lan-party"),
-    ),
-    "invite": (
-        '{"type": "invite", "id": "14", "room": "lan-party", "user": "bob"}',
-        rq.Invite(id="14", room="lan-party", user="bob"),
-    ),
-    "open_dm": ('{"type": "open_dm", "id": "15", "user": "bob"}', rq.OpenDm(id="15", user="bob")),
-    "members": (
-        '{"type": "members", "id": "16", "room": "general"}',
-        rq.Members(id="16", room="general"),
-    ),
-    "users": ('{"type": "users", "id": "17"}', rq.Users(id="17")),
-    "typing": (
-        '{"type": "typing", "id": "18", "room": "general"}',
-        rq.Typing(id="18", room="general"),
-    ),
-    "update_profile": (
-        '{"type": "update_profile", "id": "19", "display_name": "Ada L.", "color": "#1D9BF0"}',
-        rq.UpdateProfile(id="19", display_name="Ada L.", color="#1D9BF0"),
-    ),
-    "change_password": (
-        '{"type": "change_password", "id": "20", "old": "correct horse", "new": "battery staple"}',
-        rq.ChangePassword(id="20", old="correct horse", new="battery staple"),
-    ),
-    "kick": (
-        '{"type": "kick", "id": "21", "user": "eve", "reason": "spam", "room": "lan-party"}',
-        rq.Kick(id="21", user="eve", reason="spam", room="lan-party"),
-    ),
-    "ban": ('{"type": "ban", "id": "22", "user": "eve"}', rq.Ban(id="22", user="eve")),
-    "unban": (
-        '{"type": "unban", "id": "23", "user": "eve", "room": null}',
-        rq.Unban(id="23", user="eve"),
-    ),
-    "mute": (
-        '{"type": "mute", "id": "24", "user": "eve", "seconds": 600}',
-        rq.Mute(id="24", user="eve", seconds=600),
-    ),
-    "notice": (
-        '{"type": "notice", "id": "1", "text": "restart at 22:00"}',
-        rq.Notice(id="1", text="restart at 22:00"),
-    ),
-    "moderation": (
-        '{"type": "moderation", "id": "1", "room": "lan-party"}',
-        rq.ModerationList(id="1", room="lan-party"),
-    ),
-    "delete_message": (
-        '{"type": "delete_message", "id": "25", "room": "general", "seq": 42}',
-        rq.DeleteMessage(id="25", room="general", seq=42),
-    ),
-    "mark_read": (
-        '{"type": "mark_read", "id": "26", "room": "general", "seq": 42}',
-        rq.MarkRead(id="26", room="general", seq=42),
-    ),
-    "search": (
-        '{"type": "search", "id": "27", "query": "pizza", "room": null, "limit": 20}',
-        rq.Search(id="27", query="pizza", room=None, limit=20),
-    ),
-    "edit_message": (
-        '{"type": "edit_message", "id": "28", "room": "general", "seq": 42, "body": "typo"}',
-        rq.EditMessage(id="28", room="general", seq=42, body="typo"),
-    ),
-    "react": (
-        '{"type": "react", "id": "29", "room": "general", "seq": 42, "emoji": "\U0001f44d"}',
-        rq.React(id="29", room="general", seq=42, emoji="\U0001f44d"),
-    ),
-    "pin": (
-        '{"type": "pin", "id": "30", "room": "general", "seq": 42}',
-        rq.Pin(id="30", room="general", seq=42),
-    ),
-    "unpin": (
-        '{"type": "unpin", "id": "31", "room": "general", "seq": 42}',
-        rq.Unpin(id="31", room="general", seq=42),
-    ),
-    "pins": ('{"type": "pins", "id": "32", "room": "general"}', rq.Pins(id="32", room="general")),
-    "thread": (
-        '{"type": "thread", "id": "33", "room": "general", "root": 7, "before": null}',
-        rq.Thread(id="33", room="general", root=7),
-    ),
-    "threads": (
-        '{"type": "threads", "id": "34", "room": "general", "limit": 10}',
-        rq.Threads(id="34", room="general", limit=10),
-    ),
-}
 
 
 def test_the_examples_cover_every_request_type() -> None:
@@ -305,13 +180,6 @@ def test_bad_frames_give_the_right_error(
     }
 
 
-def refusal(frame: str | bytes) -> tuple[ErrorCode, str | None, str]:
-    """(code, id, message) of the error a frame is refused with."""
-    with pytest.raises(ProtocolError) as caught:
-        decode_request(frame)
-    return caught.value.code, caught.value.request_id, caught.value.message
-
-
 #: The messages the codec words itself, whatever the library underneath says.
 OWN_MESSAGES = re.compile(
     r"the frame is not valid JSON|the frame is not valid UTF-8|a request must be a JSON object"
@@ -456,115 +324,6 @@ def test_decode_envelope_reads_type_and_id_of_any_server_frame() -> None:
     assert (envelope.type, envelope.id) == ("ok", "7")
     envelope = decode_envelope(b'{"type":"presence","user":"ada","online":true}')
     assert (envelope.type, envelope.id) == ("presence", None)
-
-
-# -- round trips ------------------------------------------------------------------------
-
-ANY_REQUEST = st.one_of([for_struct(cls) for cls in rq.REQUEST_TYPES])
-
-
-@settings(max_examples=200)
-@given(ANY_REQUEST)
-def test_any_valid_request_round_trips(request: rq.Request) -> None:
-    frame = encode(request)
-    assert decode_request(frame) == request
-    assert decode_request(frame.decode()) == request
-
-
-@settings(max_examples=100)
-@given(st.one_of([for_struct(cls) for cls in EVENT_TYPES]))
-def test_any_event_round_trips(event: Event) -> None:
-    assert decode_event(encode(event)) == event
-
-
-@settings(max_examples=100)
-@given(st.one_of([for_struct(cls) for cls in REPLY_TYPES]))
-def test_any_reply_round_trips_as_its_own_type(reply: Reply) -> None:
-    assert decode_as(encode(reply), type(reply)) == reply
-
-
-# -- fuzzing: nothing but ProtocolError ever escapes -------------------------------------
-
-
-def _decode_or_protocol_error(data: str | bytes) -> None:
-    try:
-        request = decode_request(data)
-    except ProtocolError as exc:
-        assert exc.code in (ErrorCode.BAD_REQUEST, ErrorCode.UNKNOWN_TYPE)
-        if exc.request_id is not None:
-            assert 1 <= len(exc.request_id) <= 64
-        encode(exc.to_error())  # always sendable
-    else:
-        assert isinstance(request, rq.Request)
-
-
-@settings(max_examples=200)
-@given(st.binary(max_size=200))
-def test_arbitrary_bytes_raise_only_protocol_error(data: bytes) -> None:
-    _decode_or_protocol_error(data)
-
-
-@settings(max_examples=200)
-@given(st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=200))
-def test_arbitrary_text_raises_only_protocol_error(data: str) -> None:
-    _decode_or_protocol_error(data)
-
-
-_SCALARS = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(min_value=-(2**70), max_value=2**70),
-    st.floats(allow_nan=False),
-    st.text(max_size=10),
-    st.sampled_from(["", "x" * 65, "\ud800", "general", "dm:a:b"]),
-)
-_JSON = st.recursive(
-    _SCALARS,
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
-    ),
-    max_leaves=5,
-)
-_TAGS = [*sorted(REQUESTS), "ok", "error", "message", "", "Ping"]
-_FIELDS = sorted({name for cls in rq.REQUEST_TYPES for name in field_names(cls)})
-
-
-@st.composite
-def request_like_objects(draw: st.DrawFn) -> dict[str, Any]:
-    """JSON objects close to requests: a known type, known field names, wild values."""
-    obj: dict[str, Any] = draw(st.dictionaries(st.sampled_from(_FIELDS), _JSON, max_size=6))
-    if draw(st.booleans()):
-        obj["type"] = draw(st.sampled_from(_TAGS) | _JSON)
-    if draw(st.booleans()):
-        obj["id"] = draw(st.text(min_size=1, max_size=64) | _JSON)
-    return obj
-
-
-@settings(max_examples=100)
-@given(request_like_objects(), st.booleans())
-def test_request_like_json_raises_only_protocol_error(obj: dict[str, Any], as_bytes: bool) -> None:
-    text = json.dumps(obj)
-    _decode_or_protocol_error(text.encode("utf-8", "surrogatepass") if as_bytes else text)
-
-
-#: Values that no request field accepts: no field is a list, a float or a dict of lists.
-WRONG_VALUES = st.sampled_from([[1], 1.5, {"k": [1]}])
-
-
-@settings(max_examples=100)
-@given(ANY_REQUEST, st.data())
-def test_a_valid_request_with_one_wrong_field_is_refused_with_its_id(
-    request: rq.Request, data: st.DataObject
-) -> None:
-    obj = json.loads(encode(request))
-    fields = sorted(set(obj) - {"type", "id"})
-    if not fields:
-        return
-    field = data.draw(st.sampled_from(fields))
-    obj[field] = data.draw(WRONG_VALUES)
-    code, request_id, message = refusal(json.dumps(obj))
-    assert (code, request_id) == (ErrorCode.BAD_REQUEST, request.id)
-    assert message.startswith(f"`{field}` must be "), message
 
 
 def test_close_codes_are_rfc_or_private_range() -> None:
