@@ -35,5 +35,5 @@ async def test_the_emoji_table_is_served_and_revalidated_by_etag(server: Running
             assert response.status == 200
             assert await response.read() == body
         # The rest of /assets/ is still the web client's files.
-        async with session.get(server.http("/assets/app.css")) as response:
+        async with session.get(server.http("/assets/css/base.css")) as response:
             assert response.status == 200

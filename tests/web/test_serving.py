@@ -79,7 +79,9 @@ async def test_index_and_assets_are_served_with_a_strict_policy(server: RunningS
         page.feed(html)
         assert not page.inline_script and not page.handlers and not page.styles
         assert all(s.get("src", "").startswith("/assets/") for s in page.scripts)
-        assert {"/assets/app.css", "/assets/js/main.js", "/assets/theme.js"} <= set(page.assets)
+        sheets = {f"/assets/css/{path.name}" for path in (WEB_DIR / "css").glob("*.css")}
+        assert len(sheets) > 1 and sheets <= set(page.assets)  # every style sheet is linked
+        assert {"/assets/js/main.js", "/assets/theme.js"} <= set(page.assets)
         for asset in page.assets:
             async with session.get(server.http(asset)) as response:
                 assert response.status == 200, asset
@@ -120,7 +122,7 @@ def test_the_client_never_parses_data_as_html() -> None:
 
 
 def test_the_client_loads_nothing_from_elsewhere() -> None:
-    for path in [*OWN_JS, WEB_DIR / "index.html", WEB_DIR / "app.css"]:
+    for path in [*OWN_JS, WEB_DIR / "index.html", *(WEB_DIR / "css").glob("*.css")]:
         text = path.read_text()
         assert not re.search(r"(?:src|href|url)\s*[=(]\s*[\"']?(?:https?:)?//", text), path
         assert "@import" not in text and "import(" not in text, path
