@@ -47,9 +47,17 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+#: The migrated database that `fresh_postgres_database(migrated=True)` copies, once made:
+#: (admin DSN, its name). Dropped when the session ends.
+_TEMPLATE: tuple[str, str] | None = None
+
+
 @contextlib.asynccontextmanager
-async def fresh_postgres_database() -> AsyncIterator[str]:
-    """The SQLAlchemy URL of a new, empty PostgreSQL database, dropped afterwards."""
+async def fresh_postgres_database(*, migrated: bool = False) -> AsyncIterator[str]:
+    """The SQLAlchemy URL of a new PostgreSQL database, dropped afterwards: empty, or
+    `migrated` to the newest schema (a copy of a template migrated once per session,
+    which is many times faster than migrating each one)."""
+    global _TEMPLATE
     base = os.environ.get("CHINWAG_TEST_POSTGRES_URL")
     if not base:
         unavailable("PostgreSQL not configured: set CHINWAG_TEST_POSTGRES_URL")
@@ -66,11 +74,37 @@ async def fresh_postgres_database() -> AsyncIterator[str]:
         unavailable(f"PostgreSQL unreachable at {url.render_as_string()}: {exc}")
         raise
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        if migrated and _TEMPLATE is None:
+            from chinwag.store.sql import open_store
+
+            template = f"chinwag_tpl_{secrets.token_hex(6)}"
+            await admin.execute(f'CREATE DATABASE "{template}"')
+            _TEMPLATE = (dsn, template)
+            store = await open_store(url.set(database=template).render_as_string(False))
+            await store.close()
+        copy = f' TEMPLATE "{_TEMPLATE[1]}"' if migrated and _TEMPLATE else ""
+        await admin.execute(f'CREATE DATABASE "{name}"{copy}')
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _TEMPLATE is None:
+        return
+    import asyncio
+
+    import asyncpg
+
+    async def drop(dsn: str, template: str) -> None:
+        admin = await asyncpg.connect(dsn)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+    asyncio.run(drop(*_TEMPLATE))
 
 
 async def checked_redis_url() -> str:
@@ -95,6 +129,13 @@ async def checked_redis_url() -> str:
 async def postgres_url() -> AsyncIterator[str]:
     """A fresh, empty PostgreSQL database for this test."""
     async with fresh_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+async def migrated_postgres_url() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database with the newest schema and no data, for this test."""
+    async with fresh_postgres_database(migrated=True) as url:
         yield url
 
 

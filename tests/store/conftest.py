@@ -1,5 +1,5 @@
 """The store's contract suite runs on every backend: `sqlite` (a file under tmp_path)
-and `postgres` (a fresh database from the `postgres_url` fixture)."""
+and `postgres` (a fresh database from the `migrated_postgres_url` fixture)."""
 
 from __future__ import annotations
 
@@ -17,10 +17,11 @@ BACKENDS = [
 
 @pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The URL of an empty database of each backend."""
+    """The URL of a database of each backend with no data (a PostgreSQL one has the
+    newest schema already; a SQLite file is made by the store)."""
     if request.param == "sqlite":
         return sqlite_url(tmp_path_factory.mktemp("store") / "data" / "chinwag.db")
-    url: str = request.getfixturevalue("postgres_url")
+    url: str = request.getfixturevalue("migrated_postgres_url")
     return url
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,10 +16,11 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from chinwag.store.records import Actor, NameTaken, SearchFilters, UsernameTaken
-from chinwag.store.sql import open_store, search
+from chinwag.store.sql import open_store, search, sqlite_url
 from chinwag.store.sql.dialect import open_database
 from chinwag.store.sql.migrate import ALEMBIC_INI, alembic_config
 from chinwag.store.sql.tables import metadata
+from tests.store.conftest import BACKENDS
 from tests.store.helpers import make_user
 
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
@@ -26,6 +28,15 @@ TABLES = {
     *("users", "sessions", "rooms", "members", "room_bans", "room_mutes", "messages"),
     *("changes", "positions", "node_cursors", "names", "login_addresses", "health"),
 }
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of each backend: these tests build its schema themselves."""
+    if request.param == "sqlite":
+        return sqlite_url(tmp_path / "data" / "chinwag.db")
+    url: str = request.getfixturevalue("postgres_url")
+    return url
 
 
 def schema_diff(conn: Connection) -> list[Any]:
