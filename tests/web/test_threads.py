@@ -199,8 +199,9 @@ async def test_a_thread_reply_waits_in_the_outbox_and_is_stored_once(
     """A thread reply goes through the outbox as a message of the main box does: its
     answer lost with the connection, it is found stored after the reconnect and shown
     once; sent while disconnected, it waits as pending in the thread panel (not under
-    the room) and goes after the reconnect; left unsent by a reload, it goes after the
-    reload, to its thread. Each is stored once, every send of one with the same id."""
+    the room, unless also sent to it) and goes after the reconnect; left unsent by a
+    reload, it goes after the reload, to its thread. Each is stored once, every send of
+    one with the same id."""
     from playwright.async_api import expect
 
     from tests.web.test_rules import Wire, error
@@ -315,6 +316,27 @@ async def test_a_thread_reply_waits_in_the_outbox_and_is_stored_once(
     await expect(waiting).to_have_count(0)
     assert await stored() == ["tacos", "burritos", "churros", "nachos"]
     assert set(sends("nachos")) == set(refused)
+
+    # Also sent to the room, while disconnected: it waits in the panel and under the
+    # room, marked as a thread's; once stored, the room shows it once.
+    await ada.wait_until("() => window.chinwag.ready")
+    await page.evaluate("window.chinwag.conn.stop()")
+    await panel.get_by_label(re.compile("Also send to")).check()
+    await box.fill("fajitas")
+    await box.press("Enter")
+    await expect(waiting).to_contain_text("fajitas")
+    under_room = page.locator("#pending .msg")
+    await expect(under_room).to_have_count(1)
+    await expect(under_room).to_contain_text("fajitas")
+    await expect(under_room).to_contain_text("Waiting for the connection")
+    await expect(under_room.locator(".in-thread")).to_contain_text("dinner?")
+    # under the room's last message (not ada's last reply, kept to the thread): named
+    await expect(under_room.locator(".msg-head")).to_contain_text("ada")
+    await page.evaluate("window.chinwag.conn.connect()")
+    await expect(count).to_have_text("5 replies")
+    await expect(under_room).to_have_count(0)
+    await expect(ada.message("fajitas")).to_have_count(1)
+    assert (await stored())[-1] == "fajitas" and len(set(sends("fajitas"))) == 1
     await bob.close()
     await ada.close()
 

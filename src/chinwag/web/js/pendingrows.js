@@ -1,10 +1,12 @@
 // The rows of messages the server has not stored yet (the outbox: composer.js), under
-// the timeline or in a thread panel: what they say, and whether they are on their way,
-// waiting for the connection, or not sent (why, with Retry and Discard).
+// the timeline or in a thread panel (a thread reply also sent to the room, in both):
+// what they say, and whether they are on their way, waiting for the connection, or not
+// sent (why, with Retry and Discard).
 
 import { h, icon } from "./dom.js";
 import { formatted } from "./markdown.js";
 import { avatar } from "./rows.js";
+import { inThreadEl } from "./convrows.js";
 
 /** The rows of the pending messages `items`, drawn by `rows` (rows.js) under `prev`,
  * the message shown above them (they go on under one's own without a name line). */
@@ -35,6 +37,8 @@ export function pendingRows(app, rows, items, prev) {
     }
     main.append(formatted(p.body, null));
     if (p.files) main.append(app.files.attachmentsEl({ attachments: p.files }) || "");
+    // A thread reply also sent to the room waits under the room too, marked as such.
+    if (p.thread != null && !rows.inThread) main.append(inThreadEl(app, { room: p.room, thread: p.thread }));
     main.append(status);
     const gutter = h("div", { class: "msg-gutter" }, !prevMine && me ? avatar(me, rows.view.theme) : null);
     out.push(

@@ -372,10 +372,17 @@ export class TimelineView extends RowWindow {
   // -- unsent messages -----------------------------------------------------------------
 
   renderPending() {
-    // A thread's replies wait in the thread panel (thread.js), not here.
-    const items = this.state.pendingIn(this.room).filter((p) => p.thread == null);
+    // A thread's replies wait in the thread panel (thread.js); those also sent to the
+    // room wait here too.
+    const items = this.state.pendingIn(this.room).filter((p) => p.thread == null || p.in_room);
     const tl = this.state.timelines.get(this.room);
-    this.pendingList.replaceChildren(...pendingRows(this.app, this.rows, items, tl ? tl.get(tl.last) : null));
+    // Under the last message the room shows (a thread's replies kept to it are not).
+    let prev = null;
+    for (let s = tl ? tl.last : 0; tl && s >= tl.first && !prev; s -= 1) {
+      const m = tl.get(s);
+      if (m && inRoom(m)) prev = m;
+    }
+    this.pendingList.replaceChildren(...pendingRows(this.app, this.rows, items, prev));
     if (this.atBottom) this.scrollToBottom();
   }
 
