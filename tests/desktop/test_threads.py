@@ -58,6 +58,7 @@ def test_a_room_of_thread_replies_pages_back_to_what_it_shows(
     pump_until(app.root, lambda: "bob joined" in text.get("1.0", "end"), what="the beginning")
     assert "reply 0" not in text.get("1.0", "end")
     assert app.state.rooms["general"].more_before is False  # it reached the beginning
+    assert "This is the beginning of #general." in text.get("1.0", "end")
 
 
 def test_a_long_thread_pages_in_as_the_user_scrolls_up(
