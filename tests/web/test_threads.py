@@ -455,3 +455,53 @@ async def test_a_quote_of_an_older_reply_pages_the_thread_back_to_it(
     await expect(older).to_be_in_viewport()
     await bob.close()
     await ada.close()
+
+
+async def test_each_thread_keeps_its_own_draft(browser: Browser, web: WebServer) -> None:
+    """What was typed in a thread's box, its quote and "Also send to" stay with that
+    thread: opening another thread shows an empty box, and coming back shows them again."""
+    from playwright.async_api import expect
+
+    bob = await ws_register(web.ws_url, "bob")
+    dinner = (await bob.ok("send", room="general", body="dinner?", client_msg_id="d"))["message"]
+    await bob.ok("send", room="general", body="lunch?", client_msg_id="l")
+    ada = await ChatPage.open(browser, web)
+    await ada.register("ada")
+    page = ada.page
+    panel = page.get_by_role("complementary", name=re.compile("Thread"))
+    box = panel.get_by_role("textbox", name="Reply in the thread")
+    bar = page.locator("#thread-reply-bar")
+    also = panel.get_by_label(re.compile("Also send to"))
+
+    await act(ada, "dinner?", "Reply in thread")
+    line = panel.locator(".msg", has=page.locator(".msg-body", has_text="dinner?"))
+    await line.hover()
+    await line.get_by_role("button", name=re.compile(r"^More actions for the message")).click()
+    await page.get_by_role("menu").get_by_role("menuitem", name="Reply", exact=True).click()
+    await box.fill("tacos at 7")
+    await also.check()
+
+    await act(ada, "lunch?", "Reply in thread")  # another thread: its own, empty box
+    await expect(panel.locator(".msg-body").first).to_have_text("lunch?")
+    await expect(box).to_have_value("")
+    await expect(bar).to_be_hidden()
+    await expect(also).not_to_be_checked()
+    await box.fill("salad")
+    await panel.get_by_role("button", name="Close the thread").click()
+
+    await act(ada, "dinner?", "Reply in thread")  # back: as it was left
+    await expect(box).to_have_value("tacos at 7")
+    await expect(bar).to_have_text("Replying to bob: dinner?")
+    await expect(also).to_be_checked()
+    await box.press("Enter")
+    sent = await bob.message("general", "tacos at 7")
+    assert sent["thread"] == dinner["seq"] and sent["in_room"] is True
+    assert sent["reply_to"]["seq"] == dinner["seq"]
+    await expect(box).to_have_value("")
+
+    await act(ada, "lunch?", "Reply in thread")
+    await expect(box).to_have_value("salad")
+    await act(ada, "dinner?", "Reply in thread")  # sent: nothing kept
+    await expect(box).to_have_value("")
+    await bob.close()
+    await ada.close()

@@ -109,6 +109,7 @@ export class Session {
       app.reads.reset();
       app.active = null;
       app.compose.forget();
+      app.thread.forget();
       app.files.forget();
     }
     if (app.view !== "app") {
@@ -357,6 +358,7 @@ export class Session {
     app.reads.reset();
     app.ready = false;
     app.compose.forget();
+    app.thread.forget();
     app.files.forget();
     app.muting.forget();
     app.state.reset();

@@ -34,6 +34,8 @@ export class ThreadPanel {
     this.replyTo = null; // the message of the thread the next reply quotes: {seq, sender, excerpt}
     // This thread's replies not stored yet, under the others.
     this.pendingEl = h("div", { class: "thread-pending" });
+    // What was typed in the box of each thread left unsent: "room/root" -> {text, replyTo, also}.
+    this.drafts = new Map();
   }
 
   get theme() {
@@ -72,17 +74,22 @@ export class ThreadPanel {
 
   async open(room, root) {
     const app = this.app;
+    this.keepDraft();
     this.room = room;
     this.root = root;
     this.msgs = new Map();
     this.rootMsg = app.state.timelines.get(room)?.get(root) || null;
     this.sentRead = 0;
     this.error.textContent = "";
-    this.cancelReply();
     const r = app.state.rooms.get(room);
     $("thread-room").textContent = app.roomTitle(r);
     $("thread-also-label").textContent = `Also send to ${app.roomTitle(r)}`;
-    this.alsoRoom.checked = false;
+    const draft = this.drafts.get(`${room}/${root}`);
+    this.drafts.delete(`${room}/${root}`);
+    this.input.value = draft ? draft.text : "";
+    this.alsoRoom.checked = draft ? draft.also : false;
+    this.replyTo = draft ? draft.replyTo : null;
+    this.renderReply();
     this.el.hidden = false;
     $("app").classList.add("thread-open");
     this.render();
@@ -116,8 +123,28 @@ export class ThreadPanel {
     this.loadPage(Math.min(...this.msgs.keys()));
   }
 
+  /** Keeps what the open thread's box holds for when it is opened again. */
+  keepDraft() {
+    if (!this.isOpen) return;
+    const at = `${this.room}/${this.root}`;
+    if (this.input.value.trim() || this.replyTo) {
+      this.drafts.set(at, { text: this.input.value, replyTo: this.replyTo, also: this.alsoRoom.checked });
+    } else {
+      this.drafts.delete(at);
+    }
+  }
+
+  /** Forget the drafts (another user, or none). */
+  forget() {
+    this.close();
+    this.drafts.clear();
+    if (this.input) this.input.value = "";
+  }
+
   close() {
     if (!this.isOpen) return;
+    this.keepDraft();
+    this.input.value = "";
     this.room = null;
     this.root = null;
     this.msgs = new Map();
