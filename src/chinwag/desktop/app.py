@@ -8,6 +8,7 @@ event to the `ChatState` and redrawing only what changed, once per batch.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import queue
 import time
@@ -22,6 +23,7 @@ from chinwag.client.state import ChatState
 from chinwag.core.markup import plain_text
 from chinwag.desktop import boot
 from chinwag.desktop.actions import UserActions
+from chinwag.desktop.collect import TkCollector
 from chinwag.desktop.dnd import enable_drop
 from chinwag.desktop.login import LoginView
 from chinwag.desktop.main_window import MainWindow
@@ -70,6 +72,8 @@ class DesktopApp(UserActions, FileActions):
         self.notifier = notifier or Notifier.for_platform()
         self.root = boot.window("chinwag", (780, 500))
         self.root.geometry(prefs.geometry or "1120x720")
+        self.collector = TkCollector(self.root)  # before the network thread starts
+        self.collector.start()
         self.inbox: queue.Queue[Any] = queue.Queue()
         self.network = Network(self.inbox, **(client_options or {}))
         self.network.start()
@@ -446,6 +450,8 @@ class DesktopApp(UserActions, FileActions):
                 self.root.tk.call("after", "cancel", pending)
         with contextlib.suppress(tk.TclError):
             self.root.destroy()
+        self.collector.stop()
+        gc.collect()  # here, on the Tk thread: what the windows left in cycles
 
     def run(self) -> None:
         try:
