@@ -300,3 +300,53 @@ def test_a_quote_of_an_older_reply_pages_the_pane_back_to_it(
     assert "reply 003" in text.get(f"{lines[0]}.0", f"{lines[1]}.0")
     assert pane.older_than is None  # the page before was fetched
     assert pane.rs.seqs == sorted(pane.rs.seqs) and len(set(pane.rs.seqs)) == len(pane.rs.seqs)
+
+
+def test_each_thread_keeps_its_own_draft(
+    make_app: MakeApp,
+    chat_server: RestartableServer,
+    other: Callable[..., Client],
+    loop_thread: LoopThread,
+) -> None:
+    """What was typed in a thread's box, its quote and "Also send to" stay with that
+    thread: another thread opens with an empty box, and the first one, opened again (the
+    pane closed meanwhile), shows them again."""
+    run = loop_thread.run
+    bob = other("bob")
+    dinner = run(bob.send("general", "dinner?"))
+    lunch = run(bob.send("general", "lunch?"))
+    app = make_app(chat_server.address)
+    log_in(app, "ada", create=True)
+    pump_until(app.root, lambda: lunch.seq in app.state.rooms["general"].messages, what="both")
+    main = app.main
+    assert main is not None
+
+    pane = app.open_thread("general", dinner.seq)
+    assert pane is not None
+    pane.composer.set_reply(dinner.seq, "Replying to bob: dinner?", focus=False)
+    pane.composer.text.insert("end", "tacos at 7")
+    pane.also.set(True)
+    assert app.open_thread("general", lunch.seq) is pane
+    pump_until(app.root, lambda: "lunch?" in pane_text(pane), what="the other thread")
+    assert pane.composer.value() == "" and pane.composer.reply_seq is None
+    assert pane.also.get() is False
+    pane.composer.text.insert("end", "salad")
+    main.close_thread_pane()
+
+    pane = app.open_thread("general", dinner.seq)
+    assert pane is not None
+    assert pane.composer.value() == "tacos at 7" and pane.also.get() is True
+    assert pane.composer.reply_seq == dinner.seq
+    assert pane.composer.reply_label.cget("text") == "Replying to bob: dinner?"
+    app.root.update()
+    pane.composer.text.event_generate("<Return>")
+    pump_until(app.root, lambda: "tacos at 7" in pane_text(pane), what="the reply")
+    stored = run(bob.history("general", limit=5)).messages
+    [mine] = [m for m in stored if m.body == "tacos at 7"]
+    assert (mine.thread, mine.reply_to.seq, mine.in_room) == (dinner.seq, dinner.seq, True)
+    assert pane.composer.value() == ""
+
+    assert app.open_thread("general", lunch.seq) is pane
+    assert pane.composer.value() == "salad"
+    assert app.open_thread("general", dinner.seq) is pane
+    assert pane.composer.value() == ""  # sent: nothing kept

@@ -16,6 +16,7 @@ from chinwag.client.state import ChatState
 from chinwag.desktop import boot, conversation_tk
 from chinwag.desktop.composer import Composer
 from chinwag.desktop.emoji_picker import EmojiPicker
+from chinwag.desktop.prefs import Draft
 from chinwag.desktop.search import search_icon
 from chinwag.desktop.sidebar import MemberList, RoomList
 from chinwag.desktop.theme import Palette
@@ -68,6 +69,7 @@ class MainWindow:
         self.frame.rowconfigure(0, weight=1)
         self.frame.columnconfigure(1, weight=1)
         self._retry_at: float | None = None
+        self.thread_drafts: dict[tuple[str, int], tuple[Draft, bool]] = {}
 
         left = self.left = ttk.Frame(self.frame, style="Side.TFrame", width=SIDE_WIDTH)
         left.grid(row=0, column=0, sticky="ns")
@@ -414,6 +416,7 @@ class MainWindow:
                 on_menu=self.actions.message_menu,
                 people=self.people_here,
                 on_older=self.actions.thread_older,
+                drafts=self.thread_drafts,
             )
             self.thread.view.layout.held = self.held
             self.thread.view.thumbs.fetch = self.timeline.thumbs.fetch
@@ -435,6 +438,7 @@ class MainWindow:
     def close_thread_pane(self) -> None:
         if self.thread is None:
             return
+        self.thread.keep_draft()
         self._thread_holder.destroy()
         self.thread = None
         if self._people_before_thread:

@@ -27,6 +27,7 @@ from chinwag.client.model import RoomState, TimelineChange
 from chinwag.client.state import ChatState
 from chinwag.desktop import boot, conversation_tk, window
 from chinwag.desktop.composer import Composer
+from chinwag.desktop.prefs import Draft
 from chinwag.desktop.rows import Run
 from chinwag.desktop.theme import Palette
 from chinwag.desktop.timeline import TimelineView
@@ -142,10 +143,15 @@ class ThreadPane:
         people: Callable[[], list[tuple[str, str]]],
         on_emoji: Callable[[], Any] | None = None,
         on_older: Callable[[], Any] = lambda: None,
+        drafts: dict[tuple[str, int], tuple[Draft, bool]] | None = None,
     ) -> None:
         self.state = state
         self.on_send = on_send
         self.on_older = on_older
+        #: What was typed in the box of each thread and not sent, and "Also send to the
+        #: room": (room, root) -> (draft, also). Owned by the window, so that it outlives
+        #: the pane (closed and opened again).
+        self.drafts = drafts if drafts is not None else {}
         self.frame = ttk.Frame(parent)
         self.frame.rowconfigure(1, weight=1)
         self.frame.columnconfigure(0, weight=1)
@@ -204,6 +210,10 @@ class ThreadPane:
         same = self.rs is not None and self.room == root.room and self.root_seq == root.seq
         if not same:
             self.seeking = None
+            self.keep_draft()
+            draft, also = self.drafts.pop((root.room, root.seq), (None, False))
+            self.composer.set_draft(draft)
+            self.also.set(also)
         held = self.replies if same else []
         if same and self.paged and not fetched:
             return  # the pane's own pages are better than what the room holds
@@ -349,6 +359,16 @@ class ThreadPane:
     def replies(self) -> list[Message]:
         rs = self.rs
         return [rs.messages[s] for s in rs.seqs if s != self.root_seq] if rs else []
+
+    def keep_draft(self) -> None:
+        """Keep what the box holds for the thread shown, for when it is shown again."""
+        if self.room is None or self.root_seq is None:
+            return
+        draft = self.composer.draft()
+        if draft is None:
+            self.drafts.pop((self.room, self.root_seq), None)
+        else:
+            self.drafts[(self.room, self.root_seq)] = (draft, self.also.get())
 
     def _send(self, body: str, reply: int | None) -> None:
         self.on_send(body, reply, self.also.get())
