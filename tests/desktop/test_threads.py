@@ -350,3 +350,79 @@ def test_each_thread_keeps_its_own_draft(
     assert pane.composer.value() == "salad"
     assert app.open_thread("general", dinner.seq) is pane
     assert pane.composer.value() == ""  # sent: nothing kept
+
+
+def click_tag(pane: ThreadPane, tag: str) -> None:
+    """A click on the first text of `tag` in the pane (Retry, Discard)."""
+    text = pane.view.text
+    index = text.index(f"{text.tag_ranges(tag)[0]}")
+    text.see(index)
+    text.update()
+    x, y, w, h = text.bbox(index)
+    text.event_generate("<Motion>", x=x + w // 2, y=y + h // 2, warp=True)
+    text.event_generate("<ButtonRelease-1>", x=x + w // 2, y=y + h // 2)
+
+
+def test_a_thread_reply_waits_in_the_pane_until_stored_once(
+    make_app: MakeApp,
+    chat_server: RestartableServer,
+    other: Callable[..., Client],
+    loop_thread: LoopThread,
+) -> None:
+    """A reply typed while the server is away waits in the pane as "sending…" (the box
+    is free again) and is stored once after the reconnect; one the server refuses (its
+    writer muted) shows why, in red, with Retry, which sends it again with its id."""
+    from chinwag.client.errors import ClientError
+    from chinwag.client.events import Status
+
+    run = loop_thread.run
+    bob = other("bob")  # the first account: an admin
+    root = run(bob.send("general", "dinner?"))
+    app = make_app(chat_server.address)
+    log_in(app, "ada", create=True)
+    pump_until(app.root, lambda: root.seq in app.state.rooms["general"].messages, what="root")
+    pane = app.open_thread("general", root.seq)
+    assert pane is not None
+    pump_until(app.root, lambda: pane.paged, what="the thread's page")
+    app.network.run_sync(lambda c: setattr(c, "backoff_base", 0.2))
+
+    def stored() -> list[str]:
+        """The thread's replies as the server has them (bob's client may still be
+        reconnecting after the restart)."""
+        for _ in range(100):
+            try:
+                reply = run(bob.thread("general", root.seq))
+            except ClientError:
+                pump(app.root, 0.1)
+                continue
+            return [m.body for m in reply.messages]
+        raise AssertionError("bob did not reconnect")
+
+    run(chat_server.stop())
+    pump_until(app.root, lambda: app.state.status.status == Status.RECONNECTING)
+    pane.composer.text.insert("end", "tacos")
+    app.root.update()
+    pane.composer.text.event_generate("<Return>")
+    pump_until(app.root, lambda: "sending…" in pane_text(pane), what="the reply waiting")
+    assert "tacos" in pane_text(pane) and pane.composer.value() == ""
+    run(chat_server.start())
+    pump_until(app.root, lambda: "sending…" not in pane_text(pane), what="the reply stored")
+    assert pane_text(pane).count("tacos") == 1 and stored() == ["tacos"]
+    main = app.main
+    assert main is not None and not main.threads_kept.waiting
+
+    run(bob.mute("ada", 60, room="general"))
+    pump(app.root, 0.3)
+    pane.composer.text.insert("end", "burritos")
+    app.root.update()
+    pane.composer.text.event_generate("<Return>")
+    pump_until(app.root, lambda: "Retry" in pane_text(pane), what="the refusal")
+    assert "⚠" in pane_text(pane) and "burritos" in pane_text(pane)
+    assert stored() == ["tacos"]
+    run(bob.mute("ada", 0, room="general"))  # lifted
+    pump(app.root, 0.3)
+    [cmid] = list(main.threads_kept.waiting)
+    click_tag(pane, f"retry:{cmid}")
+    pump_until(app.root, lambda: not main.threads_kept.waiting, what="sent again")
+    pump_until(app.root, lambda: "Retry" not in pane_text(pane), what="the row gone")
+    assert stored() == ["tacos", "burritos"] and pane_text(pane).count("burritos") == 1

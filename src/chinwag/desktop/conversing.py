@@ -309,21 +309,33 @@ class ConversationActions(FarActions, MessageActions):
         self.dialogs.append(dialog)
         return dialog
 
-    def send_in_thread(self, body: str, reply_to: int | None, in_room: bool) -> None:
-        """A reply typed in the thread pane: to the thread (and the room, if asked)."""
+    def send_in_thread(self, body: str, reply_to: int | None, in_room: bool, cmid: str) -> None:
+        """A reply typed in the thread pane (waiting there as `cmid` until stored): to the
+        thread, and the room if asked. It goes through the client's outbox: after a
+        reconnect, sent again with the same id, stored once."""
         pane = self.main.thread if self.main is not None else None
         if pane is None or pane.room is None or pane.root_seq is None:
             return
         room, root = pane.room, pane.root_seq
 
         def sent(msg: Message | None, error: str | None) -> None:
-            if msg is not None and self.main is not None and self.main.thread is pane:
-                pane.put(msg)
-            if error is not None:
+            if self.main is None:
+                return
+            kept, shown = self.main.threads_kept, self.main.thread
+            if msg is not None:
+                kept.settle(cmid)
+            else:
+                kept.fail(cmid, error or "not sent")
                 self.show_notice(f"Not sent to the thread: {error}")
+            if shown is not None:
+                shown.refresh_pending()
+                if msg is not None:
+                    shown.put(msg)
 
         self._do(
-            lambda client: client.send(room, body, reply_to=reply_to, thread=root, in_room=in_room),
+            lambda client: client.send(
+                room, body, cmid, reply_to=reply_to, thread=root, in_room=in_room
+            ),
             sent,
         )
 

@@ -16,10 +16,10 @@ from chinwag.client.state import ChatState
 from chinwag.desktop import boot, conversation_tk
 from chinwag.desktop.composer import Composer
 from chinwag.desktop.emoji_picker import EmojiPicker
-from chinwag.desktop.prefs import Draft
 from chinwag.desktop.search import search_icon
 from chinwag.desktop.sidebar import MemberList, RoomList
 from chinwag.desktop.theme import Palette
+from chinwag.desktop.thread_kept import ThreadsKept
 from chinwag.desktop.thread_pane import ThreadPane
 from chinwag.desktop.timeline import TimelineView
 from chinwag.protocol.types import Attachment, Message, ThreadSummary
@@ -54,7 +54,7 @@ class Actions(Protocol):
     def toggle_reaction(self, room: str, seq: int, emoji: str) -> None: ...
     def reaction_picker(self, room: str, seq: int, *where: int) -> object: ...
     def open_thread(self, room: str, seq: int) -> object: ...
-    def send_in_thread(self, body: str, reply_to: int | None, in_room: bool) -> None: ...
+    def send_in_thread(self, body: str, reply_to: int | None, in_room: bool, cmid: str) -> None: ...
     def thread_older(self) -> None: ...
     def room_shown(self, room: str | None) -> None: ...
     def reply_to_last(self) -> bool: ...
@@ -69,7 +69,7 @@ class MainWindow:
         self.frame.rowconfigure(0, weight=1)
         self.frame.columnconfigure(1, weight=1)
         self._retry_at: float | None = None
-        self.thread_drafts: dict[tuple[str, int], tuple[Draft, bool]] = {}
+        self.threads_kept = ThreadsKept()  # each thread's draft and unsent replies
 
         left = self.left = ttk.Frame(self.frame, style="Side.TFrame", width=SIDE_WIDTH)
         left.grid(row=0, column=0, sticky="ns")
@@ -416,7 +416,7 @@ class MainWindow:
                 on_menu=self.actions.message_menu,
                 people=self.people_here,
                 on_older=self.actions.thread_older,
-                drafts=self.thread_drafts,
+                kept=self.threads_kept,
             )
             self.thread.view.layout.held = self.held
             self.thread.view.thumbs.fetch = self.timeline.thumbs.fetch

@@ -27,15 +27,15 @@ from chinwag.client.model import RoomState, TimelineChange
 from chinwag.client.state import ChatState
 from chinwag.desktop import boot, conversation_tk, window
 from chinwag.desktop.composer import Composer
-from chinwag.desktop.prefs import Draft
 from chinwag.desktop.rows import Run
 from chinwag.desktop.theme import Palette
+from chinwag.desktop.thread_kept import ThreadsKept
 from chinwag.desktop.timeline import TimelineView
 from chinwag.protocol.events import MessageDeleted, MessageEdited, MessageUpdated
 from chinwag.protocol.types import Message, ReplyRef, Room
 
-#: (body, the seq it replies to or None, also to the room)
-Send = Callable[[str, int | None, bool], None]
+#: (body, the seq it replies to or None, also to the room, its client_msg_id)
+Send = Callable[[str, int | None, bool, str], None]
 #: How many replies a page of a thread holds (the most the server gives at once).
 PAGE = 200
 #: The most pages of older replies fetched to reach a quoted one.
@@ -143,15 +143,14 @@ class ThreadPane:
         people: Callable[[], list[tuple[str, str]]],
         on_emoji: Callable[[], Any] | None = None,
         on_older: Callable[[], Any] = lambda: None,
-        drafts: dict[tuple[str, int], tuple[Draft, bool]] | None = None,
+        kept: ThreadsKept | None = None,
     ) -> None:
         self.state = state
         self.on_send = on_send
         self.on_older = on_older
-        #: What was typed in the box of each thread and not sent, and "Also send to the
-        #: room": (room, root) -> (draft, also). Owned by the window, so that it outlives
-        #: the pane (closed and opened again).
-        self.drafts = drafts if drafts is not None else {}
+        #: Each thread's draft and replies not stored yet. Owned by the window, so that
+        #: they outlive the pane (closed and opened again).
+        self.kept = kept if kept is not None else ThreadsKept()
         self.frame = ttk.Frame(parent)
         self.frame.rowconfigure(1, weight=1)
         self.frame.columnconfigure(0, weight=1)
@@ -179,11 +178,12 @@ class ThreadPane:
             _ThreadState(state, RoomState(room=_placeholder_room())),  # type: ignore[arg-type]
             on_load_older=lambda _room: self._at_top(),
             on_scrolled=lambda _at_bottom: None,
-            on_action=lambda _kind, _cmid: None,
+            on_action=lambda kind, cmid: self._pending_action(kind, cmid),
             on_url=on_url,
             on_menu=on_menu,
         )
         self.view.layout.in_thread = True
+        self.view.layout.pending_reply = self.kept.quote
         self.view.frame.grid(row=1, column=0, sticky="nsew")
         conversation_tk.configure(self.view.text, self.view.fonts)
         self.also = tk.BooleanVar(value=False)
@@ -211,7 +211,7 @@ class ThreadPane:
         if not same:
             self.seeking = None
             self.keep_draft()
-            draft, also = self.drafts.pop((root.room, root.seq), (None, False))
+            draft, also = self.kept.drafts.pop((root.room, root.seq), (None, False))
             self.composer.set_draft(draft)
             self.also.set(also)
         held = self.replies if same else []
@@ -236,6 +236,7 @@ class ThreadPane:
         self.also_button.grid()
         self.composer.frame.grid()
         self.composer.set_placeholder("Reply in the thread")
+        self._pending_here()
         self.view.show(self.rs)
 
     def _at_top(self) -> None:
@@ -366,12 +367,40 @@ class ThreadPane:
             return
         draft = self.composer.draft()
         if draft is None:
-            self.drafts.pop((self.room, self.root_seq), None)
+            self.kept.drafts.pop((self.room, self.root_seq), None)
         else:
-            self.drafts[(self.room, self.root_seq)] = (draft, self.also.get())
+            self.kept.drafts[(self.room, self.root_seq)] = (draft, self.also.get())
 
+    # -- replies not stored yet ----------------------------------------------------------------
     def _send(self, body: str, reply: int | None) -> None:
-        self.on_send(body, reply, self.also.get())
+        if self.room is None or self.root_seq is None:
+            return
+        waiting = self.kept.add((self.room, self.root_seq), body, reply, self.also.get())
+        self.refresh_pending()
+        self.view.scroll_to_bottom()
+        self.on_send(body, reply, waiting.in_room, waiting.item.client_msg_id)
+
+    def _pending_here(self) -> None:
+        if self.rs is not None and self.room is not None and self.root_seq is not None:
+            self.rs.pending = self.kept.of((self.room, self.root_seq))
+
+    def refresh_pending(self) -> None:
+        """Redraw the thread's replies not stored yet (one came, went or failed)."""
+        self._pending_here()
+        if self.rs is not None:
+            self.view.update(self.rs, TimelineChange(pending=True))
+
+    def _pending_action(self, kind: str, cmid: str) -> None:
+        """Retry or Discard, clicked on a reply the server refused."""
+        if kind == "retry":
+            waiting = self.kept.retry(cmid)
+            if waiting is not None:
+                self.refresh_pending()
+                item = waiting.item
+                self.on_send(item.body, waiting.reply_to, waiting.in_room, cmid)
+        elif kind == "discard":
+            self.kept.discard(cmid)
+            self.refresh_pending()
 
     def apply_theme(self, pal: Palette) -> None:
         self.view.apply_theme(pal)
