@@ -4,8 +4,9 @@ scrolls up, the root staying first and the view staying put."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -370,10 +371,14 @@ def test_a_thread_reply_waits_in_the_pane_until_stored_once(
     loop_thread: LoopThread,
 ) -> None:
     """A reply typed while the server is away waits in the pane as "sending…" (the box
-    is free again) and is stored once after the reconnect; one the server refuses (its
-    writer muted) shows why, in red, with Retry, which sends it again with its id."""
+    is free again) and is stored once after the reconnect. One the server refuses when
+    it goes (its writer was muted meanwhile) shows why, in red, with Retry, which sends
+    it again with its id; while muted, the thread's box says so."""
     from chinwag.client.errors import ClientError
     from chinwag.client.events import Status
+    from chinwag.store.records import Actor
+    from chinwag.store.sql import open_store
+    from tests.server.conftest import fast_config
 
     run = loop_thread.run
     bob = other("bob")  # the first account: an admin
@@ -381,46 +386,65 @@ def test_a_thread_reply_waits_in_the_pane_until_stored_once(
     app = make_app(chat_server.address)
     log_in(app, "ada", create=True)
     pump_until(app.root, lambda: root.seq in app.state.rooms["general"].messages, what="root")
+    main = app.main
+    assert main is not None
     pane = app.open_thread("general", root.seq)
     assert pane is not None
     pump_until(app.root, lambda: pane.paged, what="the thread's page")
-    app.network.run_sync(lambda c: setattr(c, "backoff_base", 0.2))
 
-    def stored() -> list[str]:
-        """The thread's replies as the server has them (bob's client may still be
-        reconnecting after the restart)."""
+    def as_bob(make: Callable[[Client], Any]) -> Any:
+        """What bob asks (his client may still be reconnecting after a restart)."""
         for _ in range(100):
             try:
-                reply = run(bob.thread("general", root.seq))
+                return run(make(bob))
             except ClientError:
                 pump(app.root, 0.1)
-                continue
-            return [m.body for m in reply.messages]
         raise AssertionError("bob did not reconnect")
 
-    run(chat_server.stop())
-    pump_until(app.root, lambda: app.state.status.status == Status.RECONNECTING)
-    pane.composer.text.insert("end", "tacos")
-    app.root.update()
-    pane.composer.text.event_generate("<Return>")
-    pump_until(app.root, lambda: "sending…" in pane_text(pane), what="the reply waiting")
-    assert "tacos" in pane_text(pane) and pane.composer.value() == ""
-    run(chat_server.start())
+    def stored() -> list[str]:
+        return [m.body for m in as_bob(lambda c: c.thread("general", root.seq)).messages]
+
+    def reply_offline(body: str, meanwhile: Callable[[], Any] | None = None) -> None:
+        run(chat_server.stop())
+        pump_until(app.root, lambda: app.state.status.status == Status.RECONNECTING)
+        pane.composer.text.insert("end", body)
+        app.root.update()
+        pane.composer.text.event_generate("<Return>")
+        pump_until(app.root, lambda: body in pane_text(pane), what="the reply waiting")
+        # greyed, under the others (named, "sending…", when the row above is not ada's)
+        assert [w.item.body for w in main.threads_kept.waiting.values()] == [body]
+        assert pane.composer.value() == ""
+        if meanwhile is not None:
+            run(meanwhile())
+        run(chat_server.start())
+
+    app.network.run_sync(lambda c: setattr(c, "backoff_base", 0.2))
+    reply_offline("tacos")
+    assert "sending…" in pane_text(pane)
     pump_until(app.root, lambda: "sending…" not in pane_text(pane), what="the reply stored")
     assert pane_text(pane).count("tacos") == 1 and stored() == ["tacos"]
-    main = app.main
-    assert main is not None and not main.threads_kept.waiting
+    assert not main.threads_kept.waiting
 
-    run(bob.mute("ada", 60, room="general"))
-    pump(app.root, 0.3)
-    pane.composer.text.insert("end", "burritos")
-    app.root.update()
-    pane.composer.text.event_generate("<Return>")
+    # Muted while the reply waits (written to the database while the server is down):
+    # refused when it goes, and why.
+    async def mute_ada() -> None:
+        config = fast_config(chat_server.data_dir, **chat_server.overrides)
+        store = await open_store(config.resolved_database_url())
+        try:
+            now = int(time.time() * 1000)
+            await store.moderate(
+                Actor("bob"), "mute", "ada", room_id="general", seconds=60, now=now
+            )
+        finally:
+            await store.close()
+
+    reply_offline("burritos", meanwhile=mute_ada)
     pump_until(app.root, lambda: "Retry" in pane_text(pane), what="the refusal")
     assert "⚠" in pane_text(pane) and "burritos" in pane_text(pane)
     assert stored() == ["tacos"]
-    run(bob.mute("ada", 0, room="general"))  # lifted
-    pump(app.root, 0.3)
+    pump_until(app.root, lambda: pane.composer.muted, what="the box saying so")
+    as_bob(lambda c: c.mute("ada", 0, room="general"))  # lifted
+    pump_until(app.root, lambda: pane.composer.muted is None, what="the box free again")
     [cmid] = list(main.threads_kept.waiting)
     click_tag(pane, f"retry:{cmid}")
     pump_until(app.root, lambda: not main.threads_kept.waiting, what="sent again")

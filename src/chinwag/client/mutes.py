@@ -72,6 +72,15 @@ class Mutes(People):
         reason = f": {mute.reason}" if mute.reason else ""
         return f"You are muted {where} {self.time_left(mute)}{reason}"
 
+    def box_muted(self, room_id: str | None) -> str | None:
+        """What a message box for `room_id` says while the user is muted there (None:
+        not muted): in a room, by its mute or a server-wide one; in a DM, server-wide."""
+        rs = self.rooms.get(room_id or "")
+        if rs is None:
+            return None
+        mute = self.mute_for(None if rs.room.kind == "dm" else rs.id)
+        return None if mute is None else self.mute_box_text(mute)
+
     def refused_send(self, room: str, message: str, retry_after: float | None) -> str:
         """Why a send refused as `muted` was not sent, in words."""
         mute = self.mute_for(room)

@@ -258,6 +258,7 @@ class ConversationActions(FarActions, MessageActions):
         root_msg = root_msg or (msg if msg.seq == root else None)
         if root_msg is not None:
             pane.show(root_msg, held, fetched=False)
+        self.main.render_mute()  # the thread's box says so while muted in its room
 
         def fetched(reply: Any, error: str | None) -> None:
             if self.main is None or self.main.thread is not pane:
@@ -266,6 +267,7 @@ class ConversationActions(FarActions, MessageActions):
                 self.show_notice(error or "The thread could not be loaded.")
                 return
             pane.show(reply.root, reply.messages, more=reply.more)
+            self.main.render_mute()
             self.thread_seen()
 
         self._do(lambda client: client.thread(room, root, limit=thread_pane.PAGE), fetched)

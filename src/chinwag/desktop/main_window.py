@@ -231,13 +231,10 @@ class MainWindow:
             self.render_mute()
 
     def render_mute(self) -> None:
-        """The message box says so while the user is muted in the room on screen."""
-        state = self.state
-        rs = state.rooms.get(state.current or "")
-        mute = state.mute_for(rs.id) if rs is not None and rs.room.kind != "dm" else None
-        if mute is None and rs is not None and rs.room.kind == "dm":
-            mute = state.mute_for(None)  # a server-wide mute silences DMs too
-        self.composer.set_muted(None if mute is None else state.mute_box_text(mute))
+        """The message boxes say so while the user is muted in their room."""
+        self.composer.set_muted(self.state.box_muted(self.state.current))
+        if self.thread is not None:
+            self.thread.composer.set_muted(self.state.box_muted(self.thread.room))
 
     def _header(self) -> None:
         state = self.state
